@@ -1,0 +1,7 @@
+"""The administration area ``/admin`` (permission ``core.admin``); every action is audited."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import plugins, municipalities, users, tokens, audit_log, health  # noqa: E402,F401

@@ -1,0 +1,2 @@
+"""Admin section (being built)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,1 @@
+"""Users, roles, permissions, sessions, API tokens, throttling and the audit log."""

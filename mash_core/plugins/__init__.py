@@ -1,0 +1,1 @@
+"""Plugin machinery: manifest, registry (discovery + quarantine), per-municipality state."""

@@ -1,0 +1,1 @@
+"""The portal shell: request lifecycle, slots rendering, security headers, core pages."""
