@@ -102,3 +102,42 @@ def notify(to: str, subject: str, body: str) -> None:
     from .notify import send
 
     send(current_app.extensions["mash"].settings, Message(to=to, subject=subject, body=body))
+
+
+# -- worker: jobs, messaging, events (plugin API 1.0) -------------------------------------
+from .worker.contract import EventHandler, EventType, Job, Received, Subscription  # noqa: E402
+
+
+def publish(relative_topic: str, payload: bytes | str | dict, qos: int = 1, retain: bool = False) -> None:
+    """Publish to ``mash/<municipality>/<relative_topic>`` through the transactional outbox.
+
+    The message is written in the current transaction and published by the worker after the
+    commit; a broker outage delays it but never loses it, and the request never waits.
+    Use your slug as the first topic level (``"wintersmart/signs/7/set"``).
+    """
+    from .worker.events import enqueue
+
+    enqueue(relative_topic, payload, qos=qos, retain=retain)
+
+
+def publish_event(name: str, payload: dict) -> int:
+    """Publish domain event ``name`` (``<slug>.<event>``) to the enabled handlers in-process."""
+    from .worker.events import bus
+
+    return bus().publish(name, payload)
+
+
+def insert_ignore(model: type, rows: list[dict]) -> int:
+    """Insert ``rows`` into ``model``'s table, skipping rows that violate a unique key.
+
+    The building block of idempotent subscription handlers: a redelivered message hits the
+    unique key and is skipped. Rows are stamped with the current municipality. Returns the
+    driver's row count (exact on SQLite; on PostgreSQL it may include skipped rows).
+    """
+    from .worker.bulk import insert_ignore as _insert_ignore
+
+    return _insert_ignore(get_session(), model, rows)
+
+
+__all__ += ["Job", "Subscription", "Received", "EventHandler", "EventType", "publish", "publish_event",
+            "insert_ignore"]

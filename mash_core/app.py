@@ -90,21 +90,21 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[PluginReg
     Babel(app, locale_selector=i18n.select_locale)
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
-    csrf.init_app(app)
 
     from .web import lifecycle, security, slots, shell, errors
     from .identity import views as identity_views
     from . import admin, rest
 
     lifecycle.install(app)
+    csrf.init_app(app)  # after the municipality is resolved: its error page needs the layout
     security.install(app)
     slots.install(app)
-    errors.install(app)
     app.register_blueprint(shell.bp)
     app.register_blueprint(identity_views.bp)
     app.register_blueprint(identity_views.account_bp)
     app.register_blueprint(admin.bp)
     api = rest.install(app)
+    errors.install(app)  # after the API: its catch-all JSON handler must not answer HTML pages
 
     for slug, blueprint in registry.call("mash_register_routes", app=app):
         if slug == "core":

@@ -10,6 +10,7 @@ from .plugins.manifest import Manifest
 from .identity.permissions import CORE_PERMISSIONS
 from .api_markers import hookimpl
 from .slots import Link
+from .worker.contract import Job
 
 manifest = Manifest(slug="core", title="MAsH Core", description="Identity, storage, UI shell",
                     permissions=CORE_PERMISSIONS)
@@ -19,10 +20,20 @@ ADMIN_MENU = [
     ("admin.municipalities", _l("Kommunen"), 20),
     ("admin.users", _l("Benutzer und Rollen"), 30),
     ("admin.tokens", _l("API-Tokens"), 40),
+    ("admin.jobs", _l("Aufgaben"), 45),
+    ("admin.dead_letters", _l("Abgewiesene Nachrichten"), 47),
     ("admin.audit_log", _l("Protokoll"), 50),
     ("admin.feedback", _l("Rückmeldungen"), 60),
     ("admin.health", _l("Systemzustand"), 70),
 ]
+
+
+@hookimpl
+def mash_register_jobs():
+    from .worker.housekeeping import housekeeping
+    return [Job("housekeeping", housekeeping, trigger="interval", trigger_args={"hours": 1},
+                per_municipality=False, misfire_grace_time=3600,
+                description="Deletes sent outbox messages, old job runs and old dead letters")]
 
 
 @hookimpl

@@ -81,6 +81,9 @@ def _app_for(ctx) -> Flask:
 @click.group(cls=MashGroup)
 def main():
     """MAsH — the municipal services platform."""
+    import logging
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @main.command()
@@ -109,11 +112,50 @@ def init(name: str, slug: str):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-def run(host: str, port: int):
-    """Development server: the portal (worker and embedded broker come with the worker issue)."""
+@click.option("--no-worker", is_flag=True, help="serve the portal only")
+def run(host: str, port: int, no_worker: bool):
+    """Development: portal + worker + an embedded MQTT broker (when MASH_MQTT_URL is unset)."""
+    import os
+    import threading
+
+    from .worker.broker import EmbeddedBroker
+    from .worker.runner import Worker
     app = _app()
+    worker = None
+    if not no_worker:
+        url = os.environ.get("MASH_MQTT_URL")
+        broker = None
+        if not url:
+            broker = EmbeddedBroker().start()
+            url = broker.url
+            click.echo(f"embedded MQTT broker on {url}")
+        worker = Worker(app, mqtt_url=url)
+        threading.Thread(target=worker.run, name="mash-worker", daemon=True).start()
     click.echo(f"MAsH portal on http://{host}:{port}")
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+@main.command()
+@click.option("--mqtt-url", envvar="MASH_MQTT_URL", default=None,
+              help="broker, e.g. mqtt://user:pass@host:1883?protocol=5 (default: $MASH_MQTT_URL)")
+@click.option("--name", default=None, help="worker name shown in job runs (default: host:pid)")
+def worker(mqtt_url: str | None, name: str | None):
+    """Run jobs, MQTT subscriptions and the outbox; one of several stays active (DB lock)."""
+    import signal
+
+    from .worker.runner import Worker
+    app = _app()
+    if not mqtt_url:
+        click.echo("MASH_MQTT_URL is not set: running jobs only, no MQTT", err=True)
+    w = Worker(app, mqtt_url=mqtt_url, name=name)
+    signal.signal(signal.SIGTERM, lambda *_: w.stop())
+    signal.signal(signal.SIGINT, lambda *_: w.stop())
+    click.echo(f"worker {w.name} waiting for leadership")
+    w.run()
 
 
 @main.group()

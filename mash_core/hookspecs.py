@@ -136,3 +136,65 @@ def mash_check_health():
 
     Since plugin API 1.0.
     """
+
+
+@hookspec
+def mash_register_jobs():
+    """Return the plugin's scheduled jobs as a list of :class:`~mash_core.api.Job`.
+
+    :returns: jobs; each is scheduled as ``<slug>.<id>`` (with ``@<municipality>`` when
+        ``per_municipality``) in the worker's APScheduler job store.
+
+    Called by the worker at start-up for every plugin that is not quarantined. A job of a
+    plugin that is disabled in a municipality is removed from that municipality's schedule
+    within seconds and comes back when the plugin is enabled again. Every run is recorded
+    (``core_job_run``) and visible under ``/admin/jobs``, where admins pause jobs or override
+    their schedule.
+
+    Since plugin API 1.0.
+    """
+
+
+@hookspec
+def mash_register_subscriptions():
+    """Return the plugin's MQTT subscriptions as a list of :class:`~mash_core.api.Subscription`.
+
+    :returns: subscriptions; a subscription's ``topic`` is relative to
+        ``mash/<municipality>/<slug>/`` (see ``docs/messaging.md``).
+
+    Called by the worker at start-up. Messages are validated against the subscription's
+    marshmallow schema; invalid ones land in the dead-letter table. Valid ones reach the
+    handler in batches, inside the municipality's context, and are acknowledged to the broker
+    only after the handler returned, so nothing accepted is lost. Messages for a municipality
+    where the plugin is disabled are dead-lettered with that reason.
+
+    Since plugin API 1.0.
+    """
+
+
+@hookspec
+def mash_register_events():
+    """Return the domain events the plugin publishes, as :class:`~mash_core.api.EventType`.
+
+    :returns: event types; their names are prefixed with the slug (``<slug>.<name>``).
+        ``bridge=True`` also publishes each event over MQTT through the outbox.
+
+    Called at start-up; publishing an undeclared event raises ``ValueError``.
+
+    Since plugin API 1.0.
+    """
+
+
+@hookspec
+def mash_register_event_handlers():
+    """Return handlers for domain events as a list of :class:`~mash_core.api.EventHandler`.
+
+    :returns: handlers; ``EventHandler("core.plugin_enabled", fn)`` calls ``fn(payload)``.
+
+    Called at start-up. Handlers run in-process, synchronously, when the event is published, in
+    the publishing municipality's context and only while the handling plugin is enabled there;
+    a handler that raises is recorded as the plugin's last error and does not affect the others.
+    The core's own events are listed in ``docs/events.md``.
+
+    Since plugin API 1.0.
+    """

@@ -169,3 +169,6 @@ class Feedback(TenantModel, table=True):
     message: str = Field(sa_column=Column(Text))
     email: str = Field(default="", max_length=254)
     handled: bool = Field(default=False)
+
+
+from .worker.models import DeadLetter, JobOverride, JobRun, OutboxMessage, WorkerLease  # noqa: E402,F401

@@ -28,7 +28,9 @@ from datetime import datetime, timezone
 from typing import Iterable, Optional
 
 import pytest
+from flask.testing import EnvironBuilder, FlaskClient
 from sqlalchemy import create_engine, text
+from werkzeug.wrappers import Request as BaseRequest
 from sqlmodel import Session, select
 
 from . import builtin
@@ -104,9 +106,34 @@ def make_user(app, email: str, roles: Iterable[str], municipality_slug: Optional
     return user
 
 
+class MashClient(FlaskClient):
+    """A Flask test client bound to one host name, which selects the municipality.
+
+    (Setting ``environ_base["HTTP_HOST"]`` has no effect: werkzeug derives ``HTTP_HOST`` from
+    the request's base URL.) Pass ``base_url`` to one request to override the host for it.
+    """
+
+    host = "localhost"
+
+    def open(self, *args, **kwargs):
+        if not (len(args) == 1 and isinstance(args[0], (EnvironBuilder, dict, BaseRequest))):
+            kwargs.setdefault("base_url", f"http://{self.host}")
+        return super().open(*args, **kwargs)
+
+    def session_transaction(self, *args, **kwargs):
+        kwargs.setdefault("base_url", f"http://{self.host}")
+        return super().session_transaction(*args, **kwargs)
+
+
+def host_client(app, host: str = "localhost") -> MashClient:
+    """An anonymous test client of ``app`` that requests as host ``host``."""
+    client = MashClient(app, app.response_class, use_cookies=True)
+    client.host = host
+    return client
+
+
 def login_client(app, user: User, host: str = "localhost"):
-    client = app.test_client()
-    client.environ_base["HTTP_HOST"] = host
+    client = host_client(app, host)
     with client.session_transaction() as sess:
         sess.update(uid=user.id, mid=user.municipality_id, epoch=user.session_epoch)
     return client
@@ -134,6 +161,7 @@ def mash_app_factory(tmp_path):
         engine = make_engine(url)
         app = create_app(settings=settings, registry=registry, engine=engine)
         app.config.update(TESTING=True)
+        app.test_client_class = MashClient
         mash = app.extensions["mash"]
         upgrade(mash)
         with Session(engine) as session:
@@ -170,9 +198,7 @@ def client_as(mash_app):
     def make(role: Optional[str] = "citizen", app=None):
         app = app or mash_app
         if role is None:
-            client = app.test_client()
-            client.environ_base["HTTP_HOST"] = "localhost"
-            return client
+            return host_client(app)
         user = make_user(app, f"{role}{next(counter)}@example.org", [role])
         return login_client(app, user)
 

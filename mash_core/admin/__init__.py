@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import plugins, municipalities, users, tokens, audit_log, health  # noqa: E402,F401
+from . import plugins, municipalities, users, tokens, audit_log, feedback, health, jobs, dead_letters  # noqa: E402,F401

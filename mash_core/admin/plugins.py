@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlmodel import select
 
 from .. import settings as plugin_settings
@@ -58,10 +59,21 @@ def plugin_detail(slug: str):
     values = {}
     if record.manifest and record.manifest.settings:
         values = plugin_settings.resolve(get_session(), slug, record.manifest.settings)
-    sections = current_app.extensions["mash"].registry.call(
-        "mash_slot_items", {slug}, slot="admin.plugin.sections", request=request)
     return render_template("admin/plugin_detail.html", row=row, record=record, values=values,
-                           errors={}, sections=[s for slug_, items in sections if slug_ == slug for s in items])
+                           errors={}, sections=_sections(slug))
+
+
+def _sections(slug: str) -> list:
+    """(item, html) of the plugin's ``admin.plugin.sections``; an item that raises is left out."""
+    registry = current_app.extensions["mash"].registry
+    out = []
+    for slug_, items in registry.call("mash_slot_items", {slug}, slot="admin.plugin.sections", request=request):
+        for item in items if slug_ == slug else ():
+            try:
+                out.append((item, Markup(item.render())))
+            except Exception as exc:
+                registry.record_error(slug, "slot admin.plugin.sections", exc)
+    return out
 
 
 @bp.post("/module/<slug>/status")

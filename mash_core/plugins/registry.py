@@ -7,7 +7,9 @@ municipality by :mod:`mash_core.plugins.state`.
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
+import os
 import inspect
 import logging
 import traceback
@@ -81,6 +83,12 @@ class PluginRegistry:
         for ep in eps:
             version = ep.dist.version if ep.dist else "0"
             self.add(ep.name, ep.load, version=version)
+        # plugins not installed as distributions, for plugin development and the worker's tests:
+        # MASH_EXTRA_PLUGINS="slug=package.plugin,..."
+        for spec in os.environ.get("MASH_EXTRA_PLUGINS", "").split(","):
+            if "=" in spec:
+                slug, module = (part.strip() for part in spec.split("=", 1))
+                self.add(slug, lambda module=module: importlib.import_module(module), version="0.0.dev")
         self.resolve_requirements()
 
     def add_builtin(self, module: ModuleType) -> None:

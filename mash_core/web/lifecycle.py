@@ -47,6 +47,10 @@ def _before_request():
         g.token_scopes = frozenset(token.scope_list())
         if token.user_id is not None:
             g.user = get_session().exec(select(User).where(User.id == token.user_id)).first()
+            # a deactivated (or vanished) account's tokens must not act, not even by scopes alone
+            if g.user is None or not g.user.active:
+                g.user, g.token_scopes = None, None
+                return jsonify(code=401, status="Unauthorized", message="the token's account is deactivated"), 401
         get_session().commit()  # last_used_at
     elif not request.path.startswith("/api/"):
         # the API authenticates by token only, so cookies cannot be used for CSRF against it

@@ -1,0 +1,24 @@
+"""Tables of the Bürgerportal plugin (prefix ``buergerportal_``)."""
+
+from typing import Optional
+
+from sqlalchemy import UniqueConstraint
+
+from mash_core.api import Field, TenantModel
+
+
+class Office(TenantModel, table=True):
+    """A citizen office (Bürgeramt) with its address, opening hours and contacts."""
+
+    __tablename__ = "buergerportal_office"
+    __table_args__ = (UniqueConstraint("municipality_id", "name", name="uq_buergerportal_office_name"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    address: str = Field(default="", max_length=300)
+    #: free text, e.g. "Mo–Fr 8–16 Uhr, nur mit Termin"
+    opening_hours: str = Field(default="", max_length=1000)
+    phone: str = Field(default="", max_length=50)
+    email: str = Field(default="", max_length=254)
+    #: step-free access, lift, accessible toilet, hearing loop … or whom to ask
+    accessibility: str = Field(default="", max_length=500)

@@ -1,0 +1,1 @@
+"""WinterSMART: intelligent winter service — road sensors, ice-risk warnings, grit bins, depots."""
