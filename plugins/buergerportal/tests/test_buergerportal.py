@@ -63,3 +63,15 @@ def test_widget_only_for_staff(mash_app, client_as):
     _load_demo(mash_app)
     assert "5 Bürgerämter im Verzeichnis" in client_as("staff").get("/dashboard").get_data(as_text=True)
     assert client_as("citizen").get("/dashboard").status_code == 403
+
+
+def test_settings_schema_validates_contacts():
+    import marshmallow as ma
+    from mash_buergerportal.settings import BuergerportalSettings
+    schema = BuergerportalSettings()
+    assert schema.load({})["appointment_phone"] == "06221 58-13333"
+    assert schema.load({"contact_email": None})["contact_email"] is None
+    for bad in ({"appointment_phone": "call me"}, {"contact_email": "kein-mail"}, {"appointment_url": "termin"}):
+        with pytest.raises(ma.ValidationError):
+            schema.load(bad)
+    assert all(field.metadata.get("label") for field in schema.fields.values())

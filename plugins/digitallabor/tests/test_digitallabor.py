@@ -86,3 +86,14 @@ def test_widget_only_for_staff(mash_app, client_as):
     html = client_as("staff").get("/dashboard").get_data(as_text=True)
     assert "6 Termine in den nächsten 30 Tagen" in html and "Nächster Halt:" in html
     assert client_as("citizen").get("/dashboard").status_code == 403
+
+
+def test_settings_schema_validates_contacts():
+    import marshmallow as ma
+    from mash_digitallabor.settings import DigitallaborSettings
+    schema = DigitallaborSettings()
+    assert schema.load({})["contact_email"] == "biblab@heidelberg.de"
+    for bad in ({"contact_phone": "zwölf"}, {"contact_email": "biblab"}):
+        with pytest.raises(ma.ValidationError):
+            schema.load(bad)
+    assert all(field.metadata.get("label") for field in schema.fields.values())

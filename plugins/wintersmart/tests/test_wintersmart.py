@@ -58,3 +58,14 @@ def test_manifest_declares_winterdienst_role():
     operate = next(p for p in manifest.permissions if p.name == "wintersmart.operate")
     assert "staff" in operate.default_roles and "winterdienst" in operate.default_roles
     assert manifest.problems() == []
+
+
+def test_settings_schema_validates_contacts():
+    import marshmallow as ma
+    from mash_wintersmart.settings import WinterSmartSettings
+    schema = WinterSmartSettings()
+    assert schema.load({})["hotline_phone"] == "06221 58-0"
+    for bad in ({"hotline_phone": "<script>"}, {"contact_email": "winterdienst"}):
+        with pytest.raises(ma.ValidationError):
+            schema.load(bad)
+    assert all(field.metadata.get("label") for field in schema.fields.values())
