@@ -12,8 +12,7 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from . import builtin, i18n
 from .config import Settings
@@ -40,7 +39,8 @@ def _error_sink(engine: Engine):
     def store(slug: str, place: str, message: str) -> None:
         # a separate connection, so that the failing request's transaction stays untouched
         with Session(engine) as session:
-            row = session.query(PluginError).filter_by(slug=slug, place=place).first()
+            row = session.exec(select(PluginError).where(PluginError.slug == slug,
+                                                         PluginError.place == place)).first()
             if row is None:
                 session.add(PluginError(slug=slug, place=place, message=message[:4000]))
             else:

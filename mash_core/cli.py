@@ -84,6 +84,8 @@ def main():
     import logging
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for noisy in ("alembic", "amqtt", "transitions", "apscheduler.scheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @main.command()
@@ -316,6 +318,26 @@ def users_grant(email, role, municipality):
         audit("user.role_granted", target=user.email, role=role, via="cli")
         session.commit()
     click.echo(f"{email} has role {role} in {m.slug}")
+
+
+@main.group()
+def i18n():
+    """Translation catalogues (source strings are German)."""
+
+
+@i18n.command("update")
+@click.option("--locale", default="en", show_default=True)
+def i18n_update(locale: str):
+    """Extract strings of the core and every plugin package into their .po files."""
+    from pathlib import Path
+
+    from .i18n import missing_translations, update_catalogue
+    app = _app()
+    packages = [Path(__file__).parent] + [Path(r.module.__file__).parent
+                                          for r in app.extensions["mash"].registry.active()]
+    for package in packages:
+        po = update_catalogue(package, locale)
+        click.echo(f"{po}: {len(missing_translations(package, locale))} untranslated")
 
 
 @main.group()

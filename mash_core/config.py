@@ -44,9 +44,10 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         folder = Path(overrides.pop("instance", None) or instance_path())
-        url = overrides.pop("database_url", None) or os.environ.get("MASH_DATABASE_URL") or (
-            f"sqlite:///{folder / 'mash.db'}"
-        )
+        url = overrides.pop("database_url", None) or os.environ.get("MASH_DATABASE_URL")
+        if not url:
+            folder.mkdir(parents=True, exist_ok=True)  # SQLite cannot create the folder itself
+            url = f"sqlite:///{folder / 'mash.db'}"
         values = dict(
             instance=folder,
             database_url=url,

@@ -1,13 +1,16 @@
 """Alembic for the core and one branch per plugin, in one version table.
 
 The core's revisions carry the branch label ``core``; each plugin's first revision carries its
-slug as branch label and ``depends_on`` the core's first revision. Only active plugins'
-version folders are on the path, so a quarantined plugin never blocks an upgrade.
+slug as branch label and ``depends_on`` the core's first revision. ``upgrade`` applies the
+branches of the core and the active plugins only, so a quarantined plugin never blocks an upgrade.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 from pathlib import Path
+from typing import Optional
 
 from alembic import command
 from alembic.config import Config
@@ -15,26 +18,71 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 HERE = Path(__file__).parent / "migrations"
+log = logging.getLogger("mash.migrations")
 
 
-def alembic_config(mash) -> Config:
+def _migrations_dir(record) -> Optional[Path]:
+    """A plugin's ``migrations/versions`` folder, found without importing a plugin that is not
+    loaded (switched off by the environment, or failing to import)."""
+    if record.builtin:
+        return None
+    if record.module is not None:
+        return record.migrations_dir
+    try:
+        spec = importlib.util.find_spec(f"mash_{record.slug}")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "migrations" / "versions"
+    return path if path.is_dir() else None
+
+
+def alembic_config(mash, inactive: bool = True) -> Config:
+    """Scripts of the core and the active plugins, and (``inactive``) those of the other
+    discovered plugins: their revisions may be in the database already, and Alembic cannot
+    read the version table when a recorded revision has no script."""
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     locations = [str(HERE / "versions")]
-    for record in mash.registry.active():
-        if record.migrations_dir is not None:
-            locations.append(str(record.migrations_dir))
+    records = mash.registry.records.values() if inactive else mash.registry.active()
+    for record in records:
+        folder = _migrations_dir(record)
+        if folder is not None and str(folder) not in locations:
+            locations.append(str(folder))
     cfg.set_main_option("version_locations", " ".join(locations))
     cfg.set_main_option("path_separator", "space")
     cfg.attributes["engine"] = mash.engine
     return cfg
 
 
-def upgrade(mash, target: str = "heads") -> None:
+def _script_config(mash) -> Config:
+    """:func:`alembic_config`, falling back to the active plugins' scripts alone when an
+    inactive (perhaps broken) plugin's scripts cannot be loaded."""
     cfg = alembic_config(mash)
+    try:
+        ScriptDirectory.from_config(cfg).get_heads()
+    except Exception:
+        log.exception("migration scripts of an inactive plugin cannot be loaded; ignoring them")
+        cfg = alembic_config(mash, inactive=False)
+    return cfg
+
+
+def upgrade(mash, target: str = "heads") -> None:
+    """Apply ``target``; ``heads`` means the head of the core and of every active plugin
+    (an inactive plugin's pending migrations wait until it is active again)."""
+    cfg = _script_config(mash)
+    if target == "heads":
+        script = ScriptDirectory.from_config(cfg)
+        labels = {label for rev in script.walk_revisions() for label in (rev.branch_labels or ())}
+        wanted = ["core"] + sorted(r.slug for r in mash.registry.active())
+        targets = [f"{label}@head" for label in wanted if label in labels]
+    else:
+        targets = [target]
     with mash.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
+        for each in targets:
+            command.upgrade(cfg, each)
 
 
 def _own_chain(script: ScriptDirectory, head: str) -> list:
@@ -50,7 +98,7 @@ def _own_chain(script: ScriptDirectory, head: str) -> list:
 
 def status(mash) -> dict[str, dict]:
     """Per branch (``core`` and each plugin slug): current and head revision and what is pending."""
-    script = ScriptDirectory.from_config(alembic_config(mash))
+    script = ScriptDirectory.from_config(_script_config(mash))
     with mash.engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     applied = set()

@@ -21,6 +21,7 @@ Fixtures
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
 import os
 import uuid
@@ -87,6 +88,12 @@ def build_registry(plugins: Optional[Iterable[str]], extra: dict | None = None,
     return registry
 
 
+@functools.lru_cache(maxsize=8)
+def _test_hash(password: str) -> str:
+    """argon2 is slow on purpose; test users share one hash per password (salts do not matter here)."""
+    return hash_password(password)
+
+
 def make_user(app, email: str, roles: Iterable[str], municipality_slug: Optional[str] = None,
               password: str = TEST_PASSWORD) -> User:
     engine = app.extensions["mash"].engine
@@ -95,7 +102,7 @@ def make_user(app, email: str, roles: Iterable[str], municipality_slug: Optional
         q = q.where(Municipality.slug == municipality_slug) if municipality_slug else q.where(Municipality.is_default == True)  # noqa: E712
         m = session.exec(q, execution_options=UNSCOPED).one()
         with municipality_context(m.id):
-            user = User(email=email, name=email.split("@")[0], password_hash=hash_password(password),
+            user = User(email=email, name=email.split("@")[0], password_hash=_test_hash(password),
                         confirmed_at=datetime.now(timezone.utc))
             session.add(user)
             session.flush()

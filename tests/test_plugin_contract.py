@@ -8,14 +8,14 @@ import logging
 import pytest
 from sqlmodel import Session, select
 
-from fixture_plugins import load, post_form, text
+from fixture_plugins import load, other_worker, post_form, text
 from mash_core.app import create_app
 from mash_core.config import Settings
 from mash_core.db import UNSCOPED, make_engine
 from mash_core.models import AuditEntry, Municipality, PluginError, PluginState
 from mash_core.plugins.state import PluginStateError
 from mash_core.tenancy import municipality_context
-from mash_core.testing import build_registry, host_client, login_client, make_user
+from mash_core.testing import host_client, login_client, make_user
 
 
 def admin_client(app, host="localhost", email="admin@example.org"):
@@ -215,11 +215,8 @@ def second_worker():
     engines = []
 
     def build(app, plugins, extra=None):
-        mash = app.extensions["mash"]
-        engine = make_engine(mash.settings.database_url)
+        other, engine = other_worker(app, plugins, extra)
         engines.append(engine)
-        other = create_app(mash.settings, build_registry(plugins, extra), engine)
-        other.config.update(TESTING=True)
         return other
 
     yield build

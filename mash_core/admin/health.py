@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from flask import current_app, g, jsonify, render_template
+from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -37,7 +38,7 @@ def _plugin_checks(registry) -> list[dict]:
         except (TypeError, ValueError) as exc:  # not a list of (name, ok, detail)
             registry.record_error(slug, "mash_check_health", exc)
             checks.append({"plugin": slug, "name": "mash_check_health", "ok": False,
-                           "detail": "invalid result: expected a list of (name, ok, detail)"})
+                           "detail": _("Ungültiges Ergebnis: erwartet wird eine Liste von (Name, in Ordnung, Einzelheiten).")})
     return checks
 
 

@@ -16,6 +16,7 @@ from sqlmodel import select
 from ..db import get_session
 from ..models import ApiToken, LoginAttempt, User, UserRole
 from ..notify import Message, send
+from ..worker.events import bus
 from . import throttle
 from .audit import audit
 from .passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
@@ -127,6 +128,7 @@ def register():
                 session.add(UserRole(user_id=user.id, role="citizen"))
                 session.commit()
                 send_confirmation(user)
+                bus().publish("core.user_registered", {"user_id": user.id})
             # the same answer whether or not the address is known: no account enumeration
             return render_template("auth/register_done.html", email=email)
         return render_template("auth/register.html", errors=errors, form=form), 400
@@ -218,10 +220,18 @@ def delete_account():
     registry = current_app.extensions["mash"].registry
     for impl in registry.pm.hook.mash_delete_user_data.get_hookimpls():
         if impl.plugin_name == "core" or impl.plugin_name in g.enabled_plugins:
-            impl.function(user=user)  # raising aborts the deletion: nothing is half-deleted
+            try:
+                impl.function(user=user)
+            except Exception as exc:  # raising aborts the deletion: nothing is half-deleted
+                session.rollback()
+                registry.record_error(impl.plugin_name, "mash_delete_user_data", exc)
+                flash(_("Ihr Konto wurde nicht gelöscht, weil ein Dienst Ihre Daten gerade nicht "
+                        "entfernen konnte. Bitte versuchen Sie es später noch einmal."), "error")
+                return redirect(url_for("account.overview"))
     session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     session.execute(delete(UserRole).where(UserRole.user_id == user.id))
     session.execute(delete(LoginAttempt).where(LoginAttempt.email_hash == throttle._h(user.email)))
+    bus().publish("core.user_deleted", {"user_id": user.id})
     session.delete(user)
     audit("account.deleted_by_owner", target=f"user:{user.id}")
     session.commit()

@@ -77,10 +77,27 @@ class PluginStates:
                 seed_default_grants(session, record.manifest.permissions)
             bump_version(session, municipality)
             session.commit()
+        _announce(slug, enabled)
 
     def forget(self) -> None:
         with self._lock:
             self._cache.clear()
+
+
+def _announce(slug: str, enabled: bool) -> None:
+    """Publish core.plugin_enabled / core.plugin_disabled to the plugins' event handlers."""
+    from flask import g, has_app_context
+
+    if not has_app_context() or g.get("municipality") is None:
+        return
+    from ..worker.events import bus
+
+    before = frozenset(g.get("enabled_plugins") or ())
+    g.enabled_plugins = before | {slug}  # the plugin itself hears about its own change
+    try:
+        bus().publish("core.plugin_enabled" if enabled else "core.plugin_disabled", {"slug": slug})
+    finally:
+        g.enabled_plugins = before | {slug} if enabled else before - {slug}
 
 
 def seed_default_grants(session: Session, permissions) -> None:

@@ -62,3 +62,96 @@ def me():
     user = g.user
     return dict(email=user.email, name=user.name, roles=sorted(roles_of(user)),
                 permissions=sorted(permissions_of(user)))
+
+
+class SettingSchema(ma.Schema):
+    key = ma.fields.String()
+    value = ma.fields.Raw(allow_none=True, metadata={"description": "secrets are redacted"})
+    source = ma.fields.String(metadata={"description": "default, admin or locked"})
+    secret = ma.fields.Boolean()
+
+
+class PluginStateSchema(ma.Schema):
+    enabled = ma.fields.Boolean(required=True)
+
+
+def _settings_schema(slug: str):
+    from flask import abort
+
+    record = current_app.extensions["mash"].registry.get(slug)
+    if record is None or record.builtin or record.manifest is None:
+        abort(404, f"unknown plugin {slug!r}")
+    if record.manifest.settings is None:
+        abort(404, f"plugin {slug!r} has no settings")
+    return record.manifest.settings
+
+
+@blp.route("/plugins/<slug>/settings")
+@blp.response(200, SettingSchema(many=True))
+@blp.doc(security=[{"bearer": []}])
+@require_permission("core.admin")
+def plugin_settings(slug: str):
+    """A plugin's effective settings with the layer each value comes from (secrets redacted)."""
+    return _settings_view(slug)
+
+
+def _settings_view(slug: str) -> list[dict]:
+    from .. import settings as plugin_settings_mod
+
+    values = plugin_settings_mod.resolve(get_session(), slug, _settings_schema(slug))
+    return [dict(key=k, value=v.public(), source=v.source, secret=v.secret) for k, v in values.items()]
+
+
+@blp.route("/plugins/<slug>/settings", methods=["PATCH"])
+@blp.response(200, SettingSchema(many=True))
+@blp.doc(security=[{"bearer": []}])
+@require_permission("core.admin")
+def plugin_settings_update(slug: str):
+    """Change admin values; the body is a JSON object validated by the plugin's schema.
+    Locked values are refused; an empty secret keeps the stored one."""
+    from flask import abort, request
+
+    from .. import settings as plugin_settings_mod
+    from ..identity.audit import audit
+    from ..plugins.state import bump_version
+
+    schema = _settings_schema(slug)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, "body must be a JSON object of setting values")
+    session = get_session()
+    try:
+        changed = plugin_settings_mod.save(session, slug, schema, data)
+    except ma.ValidationError as exc:
+        session.rollback()
+        from flask_smorest import abort as api_abort
+        api_abort(422, message="invalid settings", errors={"json": exc.messages})
+    if changed:
+        bump_version(session, g.municipality)
+        audit("plugin.settings_changed", target=slug, keys=changed, via="api")
+    session.commit()
+    return _settings_view(slug)
+
+
+@blp.route("/plugins/<slug>/state", methods=["PUT"])
+@blp.arguments(PluginStateSchema)
+@blp.response(200, PluginStateSchema)
+@blp.doc(security=[{"bearer": []}])
+@require_permission("core.admin")
+def plugin_state(data, slug: str):
+    """Enable or disable a plugin in this municipality (same checks as the admin page)."""
+    from flask import abort
+
+    from ..identity.audit import audit
+    from ..migrations_runner import pending_by_branch
+    from ..plugins.state import PluginStateError
+
+    mash = current_app.extensions["mash"]
+    try:
+        mash.states.set_enabled(get_session(), g.municipality, slug, data["enabled"],
+                                pending_migrations=set(pending_by_branch(mash)))
+    except PluginStateError as exc:
+        abort(409, str(exc))
+    audit("plugin.enabled" if data["enabled"] else "plugin.disabled", target=slug, via="api")
+    get_session().commit()
+    return data

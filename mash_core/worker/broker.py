@@ -5,15 +5,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import threading
 
 log = logging.getLogger("mash.broker")
 EMBEDDED_PORT = 18830  # not 1883: a real Mosquitto may already listen there
 
 
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _pick_port(preferred: int) -> int:
+    """The preferred port, or any free one (a second `mash run`, or tests, may hold it)."""
+    if _free(preferred):
+        return preferred
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class EmbeddedBroker:
-    def __init__(self, port: int = EMBEDDED_PORT):
-        self.port = port
+    def __init__(self, port: int | None = None):
+        port = port or int(os.environ.get("MASH_EMBEDDED_BROKER_PORT", EMBEDDED_PORT))
+        self.port = _pick_port(port)
         self.url = f"mqtt://127.0.0.1:{port}"
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -22,7 +43,7 @@ class EmbeddedBroker:
 
     def start(self) -> "EmbeddedBroker":
         threading.Thread(target=self._run, name="mash-broker", daemon=True).start()
-        if not self._ready.wait(15) or self._error:
+        if not self._ready.wait(30) or self._error:
             raise RuntimeError(f"embedded MQTT broker did not start: {self._error}")
         log.info("embedded MQTT broker on %s", self.url)
         return self

@@ -8,7 +8,6 @@ used because they look for a downloaded browser.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -70,9 +69,6 @@ class Portal:
             raise RuntimeError(f"mash {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
 
-    def enabled_plugins(self) -> set[str]:
-        return {p["slug"] for p in json.loads(self.mash("plugins", "list", "--format", "json")) if p["enabled"]}
-
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
@@ -89,6 +85,12 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float =
     raise RuntimeError(f"portal did not answer within {timeout} s:\n{log.read_text()}")
 
 
+def _start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("wb") as out:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory) -> Portal:
     """A live portal with the demo data loaded, served by ``mash run`` on a free local port."""
@@ -101,14 +103,18 @@ def portal(tmp_path_factory) -> Portal:
     portal = Portal(url=f"http://127.0.0.1:{port}", instance=instance, env=env)
     portal.mash("demo", "load")
     log = instance / "server.log"
-    command = [_mash_executable(), "run", "--host", "127.0.0.1", "--port", str(port)]
-    if "--no-worker" in portal.mash("run", "--help"):
-        command.append("--no-worker")  # the portal alone: no embedded broker on a fixed port
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command,
-                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    # the portal alone: no worker, so no embedded MQTT broker on its fixed port
+    command = [_mash_executable(), "run", "--host", "127.0.0.1", "--port", str(port), "--no-worker"]
+    proc = _start(command, env, log)
     try:
-        _wait_until_up(portal.url, proc, log)
+        try:
+            _wait_until_up(portal.url, proc, log)
+        except RuntimeError:
+            if proc.poll() != 2 or "--no-worker" not in log.read_text():
+                raise
+            command.remove("--no-worker")  # a `mash run` without a worker to switch off
+            proc = _start(command, env, log)
+            _wait_until_up(portal.url, proc, log)
         yield portal
     finally:
         proc.terminate()

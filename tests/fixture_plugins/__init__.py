@@ -43,3 +43,20 @@ def post_form(client, path: str, data: dict | None = None, token_from: str = "/"
 def text(response) -> str:
     """The response body with HTML entities decoded (for searching reasons with quotes)."""
     return html.unescape(response.get_data(as_text=True))
+
+
+def other_worker(app, plugins=(), extra=None):
+    """Another application object (a second web worker) on ``app``'s database.
+
+    Returns ``(app2, engine)``; dispose the engine when done.
+    """
+    from mash_core.app import create_app
+    from mash_core.db import make_engine
+    from mash_core.testing import MashClient, build_registry
+
+    mash = app.extensions["mash"]
+    engine = make_engine(mash.settings.database_url)
+    other = create_app(mash.settings, build_registry(plugins, extra), engine)
+    other.config.update(TESTING=True)
+    other.test_client_class = MashClient
+    return other, engine

@@ -24,6 +24,18 @@ def secret():
     return {"secret": "42"}
 
 
+class EchoSchema(ma.Schema):
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
+
+
+@blp.route("/echo", methods=["POST"])
+@require_permission("fxapi.read")  # before parsing: anonymous callers learn nothing about the body
+@blp.arguments(EchoSchema)
+@blp.response(200, EchoSchema)
+def echo(data):
+    return data
+
+
 @hookimpl
 def mash_register_api(api):
     return [blp]

@@ -1,0 +1,171 @@
+"""Plugin settings: default < admin value < environment lock, the admin form, secrets."""
+
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+import pytest
+from sqlmodel import Session, select
+
+from fixture_plugins import csrf_token, load, text
+from mash_core import settings as plugin_settings
+from mash_core.db import UNSCOPED
+from mash_core.models import AuditEntry, PluginSetting
+from mash_core.tenancy import municipality_context
+from mash_core.testing import host_client, login_client, make_user
+
+SECRET = "s3cr3t-Wert-4711"
+FORM = "/admin/module/fxset"
+SAVE = "/admin/module/fxset/einstellungen"
+
+
+@pytest.fixture
+def app(mash_app_factory):
+    return mash_app_factory(plugins=("lotsen",), extra={"fxset": load("fx_settings")})
+
+
+@pytest.fixture
+def admin(app):
+    return login_client(app, make_user(app, "admin@example.org", ["admin"]))
+
+
+def resolved(app, slug="fxset"):
+    schema = app.extensions["mash"].registry.records[slug].manifest.settings
+    with Session(app.extensions["mash"].engine) as session, municipality_context(1):
+        return plugin_settings.resolve(session, slug, schema)
+
+
+def save(admin, **data):
+    payload = {"greeting": "Hallo", "threshold": "5", **data}
+    payload["csrf_token"] = csrf_token(admin, FORM)
+    return admin.post(SAVE, data=payload)
+
+
+def field_block(html: str, key: str) -> str:
+    return html.split(f'id="s-{key}"', 1)[1].split('class="field', 1)[0]
+
+
+def test_defaults_then_admin_value_then_environment_lock(app, admin, monkeypatch):
+    values = resolved(app)
+    assert (values["threshold"].value, values["threshold"].source) == (5, "default")
+    assert (values["greeting"].value, values["greeting"].source) == ("Hallo", "default")
+    assert "Quelle: Standardwert" in field_block(text(admin.get(FORM)), "threshold")
+
+    assert save(admin, threshold="7").status_code == 302
+    values = resolved(app)
+    assert (values["threshold"].value, values["threshold"].source) == (7, "admin")
+    assert "Quelle: von der Verwaltung gesetzt" in field_block(text(admin.get(FORM)), "threshold")
+
+    monkeypatch.setenv("MASH_SETTING_FXSET_THRESHOLD", "9")
+    values = resolved(app)
+    assert (values["threshold"].value, values["threshold"].source) == (9, "locked")
+    block = field_block(text(admin.get(FORM)), "threshold")
+    assert "Quelle: durch Konfiguration festgelegt" in block and "disabled" in block
+
+    monkeypatch.setenv("MASH_SETTING_FXSET_GREETING", "Moin")
+    assert resolved(app)["greeting"].value == "Moin"
+
+
+def test_plugins_read_the_effective_value(app, monkeypatch):
+    from mash_core.api import get_setting, get_settings
+
+    with app.test_request_context("/"), municipality_context(1):
+        assert get_settings("fxset")["threshold"] == 5
+        monkeypatch.setenv("MASH_SETTING_FXSET_LOUD", "true")
+        assert get_setting("fxset", "loud") is True
+
+
+def test_locked_field_is_refused(app, admin, monkeypatch):
+    monkeypatch.setenv("MASH_SETTING_FXSET_THRESHOLD", "9")
+    # through the form: the locked value is ignored, the others are saved
+    assert save(admin, threshold="50", greeting="Servus").status_code == 302
+    values = resolved(app)
+    assert values["threshold"].value == 9 and values["greeting"].value == "Servus"
+    with Session(app.extensions["mash"].engine) as session:
+        keys = {r.key for r in session.exec(select(PluginSetting), execution_options=UNSCOPED)}
+    assert "threshold" not in keys and "greeting" in keys
+
+    # through the settings API of the core: a validation error naming the field
+    schema = app.extensions["mash"].registry.records["fxset"].manifest.settings
+    with Session(app.extensions["mash"].engine) as session, municipality_context(1):
+        with pytest.raises(ma.ValidationError) as err:
+            plugin_settings.save(session, "fxset", schema, {"threshold": 50})
+    assert err.value.messages == {"threshold": ["locked by configuration"]}
+
+
+def test_invalid_value_gives_400_with_the_field_error(app, admin):
+    response = save(admin, threshold="1000")
+    assert response.status_code == 400
+    block = field_block(text(response), "threshold")
+    assert 'aria-invalid="true"' in block
+    assert "greater than or equal to 1 and less than or equal to 100" in block
+    response = save(admin, threshold="viele")
+    assert response.status_code == 400 and "Not a valid integer" in text(response)
+    assert resolved(app)["threshold"].source == "default"
+
+    schema = app.extensions["mash"].registry.records["fxset"].manifest.settings
+    with Session(app.extensions["mash"].engine) as session, municipality_context(1):
+        with pytest.raises(ma.ValidationError) as err:
+            plugin_settings.save(session, "fxset", schema, {"nonsense": 1})
+    assert "nonsense" in err.value.messages
+
+
+def test_checkbox_and_csrf(app, admin):
+    assert save(admin, loud="on").status_code == 302
+    assert resolved(app)["loud"].value is True
+    assert save(admin).status_code == 302  # an unchecked box is not sent
+    assert resolved(app)["loud"].value is False
+    assert admin.post(SAVE, data={"threshold": "3"}).status_code == 400  # no CSRF token
+    assert resolved(app)["threshold"].value == 5
+
+
+def test_secret_is_write_only_and_redacted_everywhere(app, admin, caplog):
+    caplog.set_level(logging.DEBUG)
+    assert save(admin, api_key=SECRET).status_code == 302
+    values = resolved(app)
+    assert values["api_key"].value == SECRET  # available to the plugin's code
+    assert values["api_key"].public() == plugin_settings.REDACTED
+
+    pages = [admin.get(FORM), admin.get("/admin/module"), save(admin, threshold="0"),  # a 400 re-render
+             admin.get("/api/openapi.json"), host_client(app).get("/api/v1/core/plugins"),
+             admin.get("/"), admin.get("/dashboard")]
+    for page in pages:
+        assert SECRET not in page.get_data(as_text=True)
+    block = field_block(text(admin.get(FORM)), "api_key")
+    assert 'type="password"' in block and 'value=""' in block and "gesetzt" in block
+    assert SECRET not in caplog.text
+    with Session(app.extensions["mash"].engine) as session:
+        entries = session.exec(select(AuditEntry), execution_options=UNSCOPED).all()
+    assert entries and all(SECRET not in repr(e.details) for e in entries)
+    assert any(e.action == "plugin.settings_changed" and "api_key" in e.details["keys"] for e in entries)
+
+
+def test_empty_secret_submission_keeps_the_old_value(app, admin):
+    assert save(admin, api_key=SECRET).status_code == 302
+    assert save(admin, api_key="", threshold="8").status_code == 302
+    values = resolved(app)
+    assert values["api_key"].value == SECRET and values["threshold"].value == 8
+    assert save(admin, api_key="neues-geheimnis").status_code == 302
+    assert resolved(app)["api_key"].value == "neues-geheimnis"
+
+
+def test_secret_locked_by_environment_is_never_shown(app, admin, monkeypatch):
+    monkeypatch.setenv("MASH_SETTING_FXSET_API_KEY", "env-geheimnis-99")
+    values = resolved(app)
+    assert values["api_key"].value == "env-geheimnis-99" and values["api_key"].source == "locked"
+    html = admin.get(FORM).get_data(as_text=True)
+    assert "env-geheimnis-99" not in html and "Quelle: durch Konfiguration festgelegt" in text(admin.get(FORM))
+
+
+def test_settings_are_per_municipality(mash_app_factory):
+    app = mash_app_factory(plugins=(), extra={"fxset": load("fx_settings")},
+                           municipalities=("heidelberg", "musterdorf"))
+    admin_b = login_client(app, make_user(app, "admin@musterdorf.example", ["admin"], "musterdorf"),
+                           host="musterdorf.test")
+    token = csrf_token(admin_b, FORM)
+    assert admin_b.post(SAVE, data={"csrf_token": token, "threshold": "42", "greeting": "Moin"}).status_code == 302
+    assert resolved(app)["threshold"].value == 5  # heidelberg (id 1) untouched
+    with Session(app.extensions["mash"].engine) as session, municipality_context(2):
+        schema = app.extensions["mash"].registry.records["fxset"].manifest.settings
+        assert plugin_settings.resolve(session, "fxset", schema)["threshold"].value == 42

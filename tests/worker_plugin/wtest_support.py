@@ -1,0 +1,225 @@
+"""Helpers for the worker tests and ``bench/ingest.py``: a private Mosquitto, worker
+subprocesses, a publisher that retries until PUBACK, polling with deadlines."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+MOSQUITTO = "/usr/sbin/mosquitto"
+EXTRA_PLUGINS = "wtest=mash_wtest.plugin"
+
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.1, what: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value (returned) or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {value!r})")
+        time.sleep(interval)
+
+
+def port_open(port: int) -> bool:
+    with contextlib.closing(socket.socket()) as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Mosquitto:
+    """A private Mosquitto on a free port: unlimited queues and in-flight messages, persistence
+    in ``folder`` so that a restart keeps sessions and queued messages."""
+
+    def __init__(self, folder: Path, port: Optional[int] = None):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.conf = self.folder / "mosquitto.conf"
+        self.conf.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence true\n"
+            f"persistence_location {self.folder}/\n"
+            "autosave_interval 1\n"
+            "max_queued_messages 0\n"
+            "max_queued_bytes 0\n"
+            "max_inflight_messages 0\n"
+            "max_inflight_bytes 0\n"
+            "log_dest stderr\n"
+            "log_type error\nlog_type warning\n"
+        )
+        self.proc: Optional[subprocess.Popen] = None
+
+    @staticmethod
+    def available() -> bool:
+        return os.access(MOSQUITTO, os.X_OK)
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}?protocol=5"
+
+    def start(self) -> "Mosquitto":
+        log = open(self.folder / "mosquitto.log", "ab")
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=log, stderr=log)
+        wait_for(lambda: port_open(self.port) or self.proc.poll() is not None, 10, 0.05, "mosquitto to listen")
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"mosquitto exited: {(self.folder / 'mosquitto.log').read_text()[-2000:]}")
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+
+def installed_plugin_slugs() -> list[str]:
+    import importlib.metadata
+
+    return sorted({ep.name for ep in importlib.metadata.entry_points(group="mash.plugins")})
+
+
+def worker_env(database_url: str, instance: Path, mqtt_url: Optional[str] = None, **extra) -> dict:
+    """Environment for a ``mash worker`` subprocess on the test database with only ``wtest``."""
+    env = dict(os.environ)
+    env.update(
+        MASH_DATABASE_URL=database_url,
+        MASH_INSTANCE=str(instance),
+        MASH_SECRET_KEY="worker-test-secret",
+        MASH_EXTRA_PLUGINS=EXTRA_PLUGINS,
+        MASH_DISABLE_PLUGINS=",".join(installed_plugin_slugs()),
+        PYTHONPATH=os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("MASH_MQTT_URL", None)
+    if mqtt_url:
+        env["MASH_MQTT_URL"] = mqtt_url
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class WorkerProcess:
+    """``mash worker --name NAME`` in a subprocess, its log in ``log``."""
+
+    def __init__(self, env: dict, name: str, log: Path):
+        self.env, self.name, self.log = env, name, Path(log)
+        self.proc: Optional[subprocess.Popen] = None
+
+    def start(self) -> "WorkerProcess":
+        out = open(self.log, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "mash_core.cli", "worker", "--name", self.name],
+                                     env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=str(REPO))
+        return self
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def terminate(self) -> None:
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+class Publisher:
+    """A paho client (MQTT 5, clean start) that publishes QoS 1 messages and retries each one —
+    across disconnects and broker restarts — until the broker acknowledged it."""
+
+    def __init__(self, port: int, client_id: str = "wtest-publisher"):
+        import paho.mqtt.client as paho
+
+        self.port = port
+        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
+                                  protocol=paho.MQTTv5)
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(0)
+        self.client.reconnect_delay_set(0.1, 1)
+        self.connected = threading.Event()
+        self.client.on_connect = lambda c, u, f, rc, p=None: self.connected.set() if not rc.is_failure else None
+        self.client.on_disconnect = lambda *a: self.connected.clear()
+        self.client.connect_async("127.0.0.1", port, keepalive=10)
+        self.client.loop_start()
+        wait_for(self.connected.is_set, 10, 0.05, "publisher to connect")
+
+    def publish_all(self, messages: Iterable[tuple[str, bytes]], rate: Optional[float] = None,
+                    timeout: float = 120.0, on_progress: Optional[Callable[[int], None]] = None) -> int:
+        """Publish every (topic, payload) with QoS 1; returns how many. ``rate`` limits msg/s.
+        A message that is not acknowledged within a few seconds is published again."""
+        pending: list[tuple[str, bytes, object, float]] = []
+        sent = 0
+        start = time.monotonic()
+        deadline = start + timeout
+        for topic, payload in messages:
+            if rate:
+                ahead = start + sent / rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+            pending.append((topic, payload, self._send(topic, payload), time.monotonic()))
+            sent += 1
+            if on_progress:
+                on_progress(sent)
+            if len(pending) >= 2000:
+                pending = self._settle(pending, deadline, final=False)
+        while pending:
+            pending = self._settle(pending, deadline, final=True)
+        return sent
+
+    def _send(self, topic: str, payload: bytes):
+        wait_for(self.connected.is_set, 60, 0.02, "publisher to reconnect")
+        return self.client.publish(topic, payload, qos=1)
+
+    def _settle(self, pending, deadline, final: bool):
+        still = []
+        now = time.monotonic()
+        for topic, payload, info, at in pending:
+            if info.is_published():
+                continue
+            if now - at > 3.0 or info.rc != 0:  # not acknowledged in time: publish it again
+                still.append((topic, payload, self._send(topic, payload), time.monotonic()))
+            else:
+                still.append((topic, payload, info, at))
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(still)} messages were never acknowledged by the broker")
+        if final and still:
+            time.sleep(0.05)
+        return still
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
