@@ -140,13 +140,16 @@ def publisher_result(proc: subprocess.Popen) -> dict:
 
 
 # -- baseline ------------------------------------------------------------------------------
-async def raw_baseline(host: str, port: int, n: int) -> dict:
+async def raw_baseline(host: str, port: int, n: int, protocol: int = 4) -> dict:
+    """One plain aiomqtt subscriber, nothing else: ``protocol`` 4 (aiomqtt's default, MQTT
+    3.1.1) or 5."""
     import aiomqtt
 
+    version = aiomqtt.ProtocolVersion.V5 if protocol == 5 else aiomqtt.ProtocolVersion.V311
     async with aiomqtt.Client(hostname=host, port=port, identifier=f"bench-raw-{uuid.uuid4().hex[:8]}",
-                              protocol=aiomqtt.ProtocolVersion.V5) as client:
-        await client.subscribe("mash/rawbench/wtest/obs/+", qos=1)
-        proc = start_publisher(host, port, n, "rawbench")
+                              protocol=version) as client:
+        await client.subscribe(f"mash/rawbench{protocol}/wtest/obs/+", qos=1)
+        proc = start_publisher(host, port, n, f"rawbench{protocol}")
         cpu0 = time.process_time()
         got, last = 0, 0.0
         async with asyncio.timeout(120 + n / 1000):
@@ -297,9 +300,10 @@ def main() -> None:
             version = subprocess.run(["/usr/sbin/mosquitto", "-h"], capture_output=True, text=True).stdout.split("\n")[0]
             broker_desc = f"private {version.strip()} (max_queued_messages 0, max_inflight_messages 0)"
         n = args.messages
-        log(f"raw aiomqtt baseline with {n} messages")
-        raw = asyncio.run(raw_baseline(host, port, n))
-        log(f"raw: {raw['per_s']:.0f} msg/s")
+        log(f"raw aiomqtt baseline with {n} messages (MQTT 3.1.1, then 5)")
+        raw = asyncio.run(raw_baseline(host, port, n, protocol=4))
+        raw5 = asyncio.run(raw_baseline(host, port, n, protocol=5))
+        log(f"raw: {raw['per_s']:.0f} msg/s (MQTT 5: {raw5['per_s']:.0f} msg/s)")
         db = Database(args.database_url, folder)
         try:
             app = build_app(db.url, folder)
@@ -324,6 +328,7 @@ def main() -> None:
             "messages": n,
             "obs_per_s": round(real["per_s"]),
             "raw_receive_per_s": round(raw["per_s"]),
+            "raw_receive_per_s_mqtt5": round(raw5["per_s"]),
             "ratio": round(real["per_s"] / raw["per_s"], 3),
             "p50_ms": real["p50_ms"],
             "p95_ms": real["p95_ms"],
@@ -332,7 +337,8 @@ def main() -> None:
             "dead_letters": real["dead_letters"],
             "validated": real["stats"]["received"],
             # CPU time of the receiving process per message (robust when the machine is busy)
-            "cpu_us_per_msg": {"raw": round(raw["cpu_us_per_msg"], 1), "real": round(real["cpu_us_per_msg"], 1)},
+            "cpu_us_per_msg": {"raw": round(raw["cpu_us_per_msg"], 1), "raw_mqtt5": round(raw5["cpu_us_per_msg"], 1),
+                               "real": round(real["cpu_us_per_msg"], 1)},
             "load_avg_1m": round(os.getloadavg()[0], 2),
             "publisher_per_s": {"raw": round(raw["publisher_per_s"]), "real": round(real["publisher_per_s"])},
             "batch_size": wplugin.BATCH_SIZE,

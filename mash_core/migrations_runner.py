@@ -27,7 +27,10 @@ def _migrations_dir(record) -> Optional[Path]:
     if record.builtin:
         return None
     if record.module is not None:
-        return record.migrations_dir
+        try:
+            return record.migrations_dir
+        except Exception:  # a quarantined plugin's module may not be importable by name
+            return None
     try:
         spec = importlib.util.find_spec(f"mash_{record.slug}")
     except (ImportError, ValueError):

@@ -124,9 +124,13 @@ def test_db_status_and_upgrade(instance):
     assert report["core"]["pending"] and report["lotsen"]["pending"] and report["core"]["current"] is None
     assert "up to date" in mash("db", "upgrade").output
     report = json.loads(mash("db", "status", "--format", "json").stdout)
-    assert all(info["pending"] == [] for info in report.values())
+    assert report["core"]["pending"] == [] and report["lotsen"]["pending"] == []
     assert report["lotsen"]["current"] == report["lotsen"]["head"]
-    assert "pending" not in mash("db", "status").output
+    # plugins switched off by MASH_DISABLE_PLUGINS keep their migrations pending until enabled
+    for branch in set(report) - {"core", "lotsen"}:
+        assert branch in INSTALLED and report[branch]["pending"] and report[branch]["current"] is None
+    lines = {line.split()[0]: line for line in mash("db", "status").output.splitlines() if line.strip()}
+    assert "up to date" in lines["core"] and "up to date" in lines["lotsen"]
 
 
 def test_users_create_and_grant(instance):

@@ -8,7 +8,6 @@ every municipality, create new ones and edit their branding. Everyone else sees 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext as _
@@ -80,10 +79,8 @@ def _check_logo(value: str) -> bool:
         return True
     if any(ch.isspace() for ch in value) or "\\" in value:
         return False
-    if value.startswith("/") and not value.startswith("//"):
-        return True  # a path on this portal, e.g. /static/logo.svg
-    parts = urlsplit(value)
-    return parts.scheme == "https" and bool(parts.netloc)
+    # only paths on this portal: the CSP (img-src 'self') and "no asset from a CDN" rule out others
+    return value.startswith("/") and not value.startswith("//")
 
 
 def validate_branding(form, current: Municipality | None) -> tuple[dict, dict]:
@@ -115,8 +112,8 @@ def validate_branding(form, current: Municipality | None) -> tuple[dict, dict]:
         errors["hosts"] = _("Die Liste der Hostnamen ist zu lang.")
 
     if not _check_logo(values["logo_url"]) or len(values["logo_url"]) > 500:
-        errors["logo_url"] = _("Das Logo muss ein Pfad auf diesem Portal (beginnend mit /) oder "
-                               "eine https-Adresse sein.")
+        errors["logo_url"] = _("Das Logo muss ein Pfad auf diesem Portal sein (beginnend mit /), "
+                               "zum Beispiel /static/logo.svg.")
     for key in ("primary_color", "accent_color"):
         values[key] = values[key].lower()
         _check_color(values[key], errors, key)

@@ -68,12 +68,14 @@ class PluginStates:
                 raise PluginStateError(f"{', '.join(sorted(dependents))} require(s) {slug}; disable them first")
         with municipality_context(municipality.id):
             row = session.exec(select(PluginState).where(PluginState.slug == slug)).first()
+            first_time = row is None
             if row is None:
                 row = PluginState(slug=slug, enabled=enabled)
                 session.add(row)
             row.enabled = enabled
             row.changed_at = datetime.now(timezone.utc)
-            if enabled:
+            if enabled and first_time:
+                # only on the first enabling: later, the admin's grants are the truth
                 seed_default_grants(session, record.manifest.permissions)
             bump_version(session, municipality)
             session.commit()

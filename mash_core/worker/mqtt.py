@@ -4,6 +4,13 @@ QoS 1 with a persistent session (fixed client id, no clean session), so that the
 messages while the worker is away. Messages are acknowledged only after their batch was
 committed (paho's manual acknowledgement), so a crash between receipt and commit means
 redelivery, never loss; handlers are idempotent, so redelivery never means duplicates.
+
+The hot path, per connection (:class:`_Connection`): aiomqtt manages the connection,
+subscriptions and publishing, but incoming messages bypass its one-task-per-message iterator —
+paho's ``on_message`` appends to a plain inbox, socket reads are buffered (paho reads a packet
+a few bytes per system call) and the acknowledgements of a whole batch leave in one write.
+Parsing and validation run on the event loop, database writes on one writer thread, so the two
+overlap; acknowledgements are only ever sent on the connection that received the messages.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import struct
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,9 +36,19 @@ from ..models import Municipality
 from ..tenancy import municipality_context
 from .contract import Received, Subscription
 from .models import DeadLetter, OutboxMessage
-from .payloads import DEAD_LETTER_PAYLOAD_CAP, Rejected, parse_json_object, split_topic
+from .payloads import DEAD_LETTER_PAYLOAD_CAP, MAX_PAYLOAD, Rejected, parse_json_object, split_topic
 
 log = logging.getLogger("mash.worker.mqtt")
+
+#: bytes read from the socket at once (paho itself reads a packet in 3–4 small reads)
+READ_CHUNK = 256 * 1024
+#: batches handed to the writer thread but not yet committed (back-pressure beyond this)
+MAX_WRITES_IN_FLIGHT = 2
+#: dead letters are written at the latest with the next flush, or when this many wait
+DEAD_BATCH = 500
+#: topic → route lookups remembered (topic filters are matched once per distinct topic)
+ROUTE_CACHE_SIZE = 50_000
+_PUBACK = 0x40
 
 
 @dataclass
@@ -73,8 +91,97 @@ class Route:
 
 @dataclass
 class Buffer:
-    items: list = field(default_factory=list)   # (Received, mid)
-    first_at: float = 0.0
+    """Accepted messages of one route and municipality waiting for their batch."""
+
+    route: Route
+    municipality_id: int
+    first_at: float
+    items: list = field(default_factory=list)   # Received
+    mids: list = field(default_factory=list)    # packet ids to acknowledge after the commit
+
+
+@dataclass
+class _Municipality:
+    id: int
+    enabled: frozenset
+    row: Municipality
+
+
+class _Connection:
+    """One broker connection: the inbox fed by paho, buffered reads and batched acknowledgements.
+
+    Everything here runs on the event loop thread (aiomqtt calls paho's read and write
+    handlers from the loop's reader and writer callbacks).
+    """
+
+    def __init__(self, client: aiomqtt.Client, protocol: int):
+        self.client = client
+        self.paho = client._client
+        self.v5 = protocol == 5
+        self.inbox: list[tuple[bytes, bytes, int]] = []   # (topic, payload, packet id)
+        self.wakeup = asyncio.Event()
+        self.closed = False
+        self.paho.on_message = self._on_message  # instead of aiomqtt's per-message queue
+        self._data, self._pos = b"", 0
+        # paho internals used below; without them (another paho version) the plain path works
+        if all(hasattr(self.paho, name) for name in ("_sock_recv", "_in_packet", "_handle_publish")):
+            self._raw_recv = self.paho._sock_recv
+            self._raw_loop_read = self.paho.loop_read
+            self._raw_handle_publish = self.paho._handle_publish
+            self.paho._sock_recv = self._sock_recv
+            self.paho.loop_read = self._loop_read
+            self.paho._handle_publish = self._handle_publish
+
+    def _on_message(self, _client, _userdata, message) -> None:
+        self.inbox.append((message._topic, message.payload, message.mid))
+        if not self.wakeup.is_set():
+            self.wakeup.set()
+
+    def _handle_publish(self):
+        """paho's PUBLISH handler, short-cut for QoS 0/1 messages without MQTT 5 properties
+        (the common case): paho builds a ``Properties`` object per message under MQTT 5,
+        which costs more than validating the payload. Everything else goes the long way."""
+        header, packet = self.paho._in_packet["command"], self.paho._in_packet["packet"]
+        qos = (header & 0x06) >> 1
+        end = 2 + int.from_bytes(packet[:2], "big")
+        pos = end + (2 if qos else 0)
+        if qos == 2 or end <= 2 or pos + self.v5 > len(packet) or (self.v5 and packet[pos] != 0):
+            return self._raw_handle_publish()
+        mid = int.from_bytes(packet[end:end + 2], "big") if qos else 0
+        self.inbox.append((packet[2:end], packet[pos + self.v5:], mid))
+        if not self.wakeup.is_set():
+            self.wakeup.set()
+        return paho.MQTT_ERR_SUCCESS
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        data, pos = self._data, self._pos
+        if pos >= len(data):
+            data = self._raw_recv(READ_CHUNK)  # raises BlockingIOError when nothing is there
+            if not data:
+                return data
+            self._data, pos = data, 0
+        self._pos = pos + bufsize
+        return data[pos:pos + bufsize]
+
+    def _loop_read(self, max_packets: int = 1):
+        # paho handles one packet per call: go on while whole packets wait in the buffer
+        rc = self._raw_loop_read(max_packets)
+        while rc == paho.MQTT_ERR_SUCCESS and self._pos < len(self._data) and self.paho._sock is not None:
+            rc = self._raw_loop_read(max_packets)
+        return rc
+
+    def ack(self, mids: list[int]) -> None:
+        """PUBACK ``mids`` (0 = QoS 0, nothing to acknowledge) in one write."""
+        mids = [mid for mid in mids if mid]
+        if not mids or self.closed or self.paho._sock is None:
+            return  # the connection is gone: the broker redelivers them to the next one
+        packet = b"".join(struct.pack("!BBH", _PUBACK, 2, mid) for mid in mids)
+        queue = getattr(self.paho, "_packet_queue", None)
+        if queue is None:  # a paho without the internal: one acknowledgement at a time
+            for mid in mids:
+                self.paho.ack(mid, 1)
+            return
+        queue(_PUBACK, packet, 0, 0)
 
 
 class Ingest:
@@ -89,20 +196,32 @@ class Ingest:
                 self.routes.setdefault(slug, []).append(Route(slug, sub, sub.schema(), sub.topic))
         self.buffers: dict[tuple, Buffer] = {}
         self.dead: list[tuple[DeadLetter, int]] = []
+        self.full = False
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mash-db-writer")
-        self.municipalities: dict[str, tuple[int, frozenset]] = {}
-        self._municipalities_at = 0.0
-        self.client: Optional[aiomqtt.Client] = None
+        self.municipalities: dict[str, _Municipality] = {}
+        self._municipalities_at = -1e9
+        self._route_cache: dict[tuple[str, str], Optional[Route]] = {}
+        self.conn: Optional[_Connection] = None
         self.stats = {"received": 0, "stored": 0, "dead": 0, "published": 0}
         self.stopping = asyncio.Event()
         self.connected = asyncio.Event()
         self._flush_lock = asyncio.Lock()
+        self._writes: set[asyncio.Future] = set()
+        self._write_slots: Optional[asyncio.Semaphore] = None
+        self._write_failed: Optional[asyncio.Event] = None
+
+    @property
+    def client(self) -> Optional[aiomqtt.Client]:
+        conn = self.conn
+        return conn.client if conn is not None and not conn.closed else None
 
     # -- connection ----------------------------------------------------------------------
     def _client(self) -> aiomqtt.Client:
         b = self.broker
+        # the inbox of _Connection replaces aiomqtt's queue; a bounded queue would drop
+        # messages (never acknowledged, so stuck until the next reconnect)
         kwargs = dict(hostname=b.host, port=b.port, username=b.username, password=b.password,
-                      identifier=b.client_id, keepalive=30, max_queued_incoming_messages=20000)
+                      identifier=b.client_id, keepalive=30, max_queued_incoming_messages=0)
         if b.protocol == 5:
             from paho.mqtt.packettypes import PacketTypes
             from paho.mqtt.properties import Properties
@@ -125,54 +244,94 @@ class Ingest:
 
     async def run(self) -> None:
         backoff = 1.0
+        self._write_slots = asyncio.Semaphore(MAX_WRITES_IN_FLIGHT)
+        self._write_failed = asyncio.Event()
         flusher = asyncio.create_task(self._flush_loop())
         drain = asyncio.create_task(self._outbox_loop())
         try:
             while not self.stopping.is_set():
+                conn = None
                 try:
-                    async with self._client() as client:
-                        self.client = client
+                    client = self._client()
+                    # before connecting: a persistent session delivers right after CONNACK
+                    conn = _Connection(client, self.broker.protocol)
+                    async with client:
+                        self.conn = conn
                         for topic in self.topic_filters():
                             await client.subscribe(topic, qos=1)
                         log.info("connected to %s, %d subscriptions", self.broker.redacted(),
                                  len(self.topic_filters()))
                         self.connected.set()
                         backoff = 1.0
-                        stop = asyncio.create_task(self.stopping.wait())
-                        async for message in self._messages(client, stop):
-                            self.accept(message)
-                            if len(self.buffers) and self._any_full():
-                                await self.flush(force=False)
+                        await self._consume(conn)
                 except aiomqtt.MqttError as exc:
-                    self.connected.clear()
-                    self.client = None
                     if self.stopping.is_set():
                         break
                     log.warning("broker %s unavailable (%s); retrying in %.0f s", self.broker.redacted(), exc, backoff)
-                    await asyncio.sleep(backoff)
+                    await self._sleep_unless_stopping(backoff)
                     backoff = min(backoff * 2, 30.0)
                 finally:
                     # messages not yet committed are not acknowledged: the broker redelivers them
+                    self.connected.clear()
+                    if conn is not None:
+                        conn.closed = True
+                    self.conn = None
                     self.buffers.clear()
+                    self.dead.clear()
+                    self.full = False
         finally:
             flusher.cancel()
             drain.cancel()
             self.connected.clear()
-            self.writer.shutdown(wait=True)
+            await asyncio.to_thread(self.writer.shutdown, wait=True)
 
-    async def _messages(self, client, stop):
-        iterator = client.messages.__aiter__()
-        while True:
-            nxt = asyncio.ensure_future(iterator.__anext__())
-            done, _ = await asyncio.wait({nxt, stop}, return_when=asyncio.FIRST_COMPLETED)
-            if stop in done:
-                nxt.cancel()
-                await self.flush(force=True)
-                return
-            yield nxt.result()
+    async def _sleep_unless_stopping(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _consume(self, conn: _Connection) -> None:
+        """Accept what the inbox holds, batch after batch, until stopped or disconnected."""
+        disconnected = conn.client._disconnected
+        stop = asyncio.ensure_future(self.stopping.wait())
+        failed = asyncio.ensure_future(self._write_failed.wait())
+        try:
+            while True:
+                if not conn.inbox:
+                    conn.wakeup.clear()
+                    waiter = asyncio.ensure_future(conn.wakeup.wait())
+                    done, _ = await asyncio.wait({waiter, stop, failed, disconnected},
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                    if waiter not in done:
+                        waiter.cancel()
+                if stop.done():
+                    await self._accept_inbox(conn)
+                    await self.flush(force=True)
+                    await self._wait_writes()
+                    return
+                if failed.done():
+                    self._write_failed.clear()
+                    raise aiomqtt.MqttError("a batch could not be written; reconnecting for redelivery")
+                if disconnected.done():
+                    exc = disconnected.exception() if not disconnected.cancelled() else None
+                    raise aiomqtt.MqttError(f"disconnected: {exc}")
+                await self._accept_inbox(conn)
+                await asyncio.sleep(0)  # let the reader fill the inbox
+        finally:
+            stop.cancel()
+            failed.cancel()
+
+    async def _accept_inbox(self, conn: _Connection) -> None:
+        batch, conn.inbox = conn.inbox, []
+        accept = self.accept
+        for topic, payload, mid in batch:
+            accept(topic, payload, mid)
+            if self.full:
+                await self.flush(force=False)
 
     # -- accepting -------------------------------------------------------------------------
-    def _municipality(self, slug: str) -> Optional[tuple[int, frozenset]]:
+    def _municipality(self, slug: str) -> Optional[_Municipality]:
         now = time.monotonic()
         if now - self._municipalities_at > 2.0:
             with Session(self.mash.engine) as session:
@@ -180,48 +339,67 @@ class Ingest:
                 fresh = {}
                 for m in rows:
                     with municipality_context(m.id):
-                        fresh[m.slug] = (m.id, self.mash.states.enabled(session, m))
+                        fresh[m.slug] = _Municipality(m.id, self.mash.states.enabled(session, m), m)
             self.municipalities, self._municipalities_at = fresh, now
         return self.municipalities.get(slug)
 
-    def accept(self, message) -> None:
-        self.stats["received"] += 1
-        topic = str(message.topic)
-        payload = message.payload if isinstance(message.payload, (bytes, bytearray)) else str(message.payload).encode()
-        mid_info = None
+    def _route(self, slug: str, rest: str) -> Optional[Route]:
+        key = (slug, rest)
         try:
+            return self._route_cache[key]
+        except KeyError:
+            pass
+        route = next((r for r in self.routes.get(slug, []) if paho.topic_matches_sub(r.filter, rest)), None)
+        if len(self._route_cache) >= ROUTE_CACHE_SIZE:
+            self._route_cache.clear()
+        self._route_cache[key] = route
+        return route
+
+    def accept(self, topic: bytes | str, payload: bytes, mid: int) -> None:
+        """Validate one message and buffer it for its batch, or dead-letter it."""
+        self.stats["received"] += 1
+        municipality_id = None
+        try:
+            try:
+                topic = topic.decode() if isinstance(topic, (bytes, bytearray)) else topic
+            except UnicodeDecodeError:
+                topic = topic.decode(errors="replace")
+                raise Rejected("topic is not valid UTF-8") from None
+            if len(payload) > MAX_PAYLOAD:
+                raise Rejected(f"oversized payload: {len(payload)} bytes (limit {MAX_PAYLOAD})")
             m_slug, slug, rest = split_topic(topic)
             found = self._municipality(m_slug)
             if found is None:
                 raise Rejected(f"unknown municipality {m_slug!r}")
-            mid_info = found[0]
-            if slug not in found[1]:
+            municipality_id = found.id
+            if slug not in found.enabled:
                 raise Rejected(f"plugin {slug!r} is not enabled in {m_slug}")
-            route = next((r for r in self.routes.get(slug, []) if paho.topic_matches_sub(r.filter, rest)), None)
+            route = self._route(slug, rest)
             if route is None:
                 raise Rejected(f"no subscription of {slug} matches {rest!r}")
-            raw = route.sub.adapter(topic, bytes(payload)) if route.sub.adapter else parse_json_object(bytes(payload))
+            raw = route.sub.adapter(topic, bytes(payload)) if route.sub.adapter else parse_json_object(payload)
             data = route.schema.load(raw)
         except Rejected as exc:
-            return self._dead(topic, payload, str(exc), mid_info, message.mid)
+            return self._dead(topic, payload, str(exc), municipality_id, mid)
         except ma.ValidationError as exc:
-            return self._dead(topic, payload, f"invalid: {exc.messages}"[:2000], mid_info, message.mid)
+            return self._dead(topic, payload, f"invalid: {exc.messages}"[:2000], municipality_id, mid)
         except Exception as exc:  # an adapter bug must not stop ingestion
-            return self._dead(topic, payload, f"rejected: {type(exc).__name__}: {exc}"[:2000], mid_info, message.mid)
-        key = (route.slug, id(route), mid_info)
+            return self._dead(topic, payload, f"rejected: {type(exc).__name__}: {exc}"[:2000], municipality_id, mid)
+        key = (id(route), municipality_id)
         buf = self.buffers.get(key)
         if buf is None:
-            buf = self.buffers[key] = Buffer(first_at=time.monotonic())
-        buf.items.append((Received(topic, data, mid_info, time.time()), message.mid, route))
+            buf = self.buffers[key] = Buffer(route, municipality_id, time.monotonic())
+        buf.items.append(Received(topic, data, municipality_id, time.time()))
+        buf.mids.append(mid)
+        if len(buf.items) >= route.sub.batch_size:
+            self.full = True
 
     def _dead(self, topic: str, payload: bytes, reason: str, municipality_id, mid) -> None:
         self.stats["dead"] += 1
-        self.dead.append((DeadLetter(topic=topic[:500], payload=bytes(payload[:DEAD_LETTER_PAYLOAD_CAP]),
+        self.dead.append((DeadLetter(topic=str(topic)[:500], payload=bytes(payload[:DEAD_LETTER_PAYLOAD_CAP]),
                                      size=len(payload), reason=reason, municipality_id=municipality_id), mid))
-
-    def _any_full(self) -> bool:
-        return any(len(b.items) >= b.items[0][2].sub.batch_size for b in self.buffers.values() if b.items) \
-            or len(self.dead) >= 500
+        if len(self.dead) >= DEAD_BATCH:
+            self.full = True
 
     # -- flushing --------------------------------------------------------------------------
     async def _flush_loop(self) -> None:
@@ -233,42 +411,56 @@ class Ingest:
                 log.exception("flush failed; will retry")
 
     async def flush(self, force: bool) -> None:
+        """Hand due batches (and waiting dead letters) to the writer thread; their messages are
+        acknowledged on their connection once committed."""
         async with self._flush_lock:
             now = time.monotonic()
             due = []
             for key, buf in list(self.buffers.items()):
-                if not buf.items:
-                    continue
-                sub = buf.items[0][2].sub
+                sub = buf.route.sub
                 if force or len(buf.items) >= sub.batch_size or now - buf.first_at >= sub.batch_delay:
                     due.append(buf)
                     del self.buffers[key]
             dead, self.dead = self.dead, []
+            self.full = False
             if not due and not dead:
                 return
-            loop = asyncio.get_running_loop()
-            acks = await loop.run_in_executor(self.writer, self._write, due, dead)
-            client = self.client
-            if client is not None:
-                for mid in acks:
-                    if mid:  # QoS 0 messages carry mid 0 and need no acknowledgement
-                        client._client.ack(mid, 1)
+            conn = self.conn
+            await self._write_slots.acquire()
+            future = asyncio.get_running_loop().run_in_executor(self.writer, self._write, due, dead)
+            self._writes.add(future)
+            future.add_done_callback(lambda f: self._written(f, conn))
+
+    def _written(self, future: asyncio.Future, conn: Optional[_Connection]) -> None:
+        self._writes.discard(future)
+        self._write_slots.release()
+        try:
+            acks = future.result()
+        except Exception:
+            log.exception("could not write a batch; its messages stay unacknowledged")
+            self._write_failed.set()
+            return
+        if conn is not None:
+            conn.ack(acks)
+
+    async def _wait_writes(self) -> None:
+        if self._writes:
+            await asyncio.wait(set(self._writes))
 
     def _write(self, due: list[Buffer], dead: list) -> list[int]:
         """Runs on the writer thread: handlers per batch, then dead letters; returns mids to ack."""
         acks = []
         for buf in due:
-            route = buf.items[0][2]
-            batch = [item[0] for item in buf.items]
-            if self._handle(route, batch):
-                acks += [item[1] for item in buf.items]
-                self.stats["stored"] += len(batch)
+            if self._handle(buf.route, buf.items):
+                acks += buf.mids
+                self.stats["stored"] += len(buf.items)
             else:  # find the poison message(s): one by one, dead-lettering the failures
-                for received, mid, _ in buf.items:
-                    if self._handle(route, [received]):
+                for received, mid in zip(buf.items, buf.mids):
+                    if self._handle(buf.route, [received]):
                         self.stats["stored"] += 1
                     else:
-                        dead.append((DeadLetter(topic=received.topic, payload=repr(received.data).encode()[:DEAD_LETTER_PAYLOAD_CAP],
+                        dead.append((DeadLetter(topic=received.topic[:500],
+                                                payload=repr(received.data).encode()[:DEAD_LETTER_PAYLOAD_CAP],
                                                 size=0, reason="handler failed; see plugin's last error",
                                                 municipality_id=received.municipality_id), mid))
                         continue
@@ -282,10 +474,13 @@ class Ingest:
 
     def _handle(self, route: Route, batch: list[Received]) -> bool:
         municipality_id = batch[0].municipality_id
+        found = next((m for m in self.municipalities.values() if m.id == municipality_id), None)
         try:
             with self.app.app_context(), municipality_context(municipality_id):
                 g.user = None
-                g.municipality = None
+                # handlers may publish events or outbox messages, which need both
+                g.municipality = found.row if found is not None else None
+                g.enabled_plugins = found.enabled if found is not None else frozenset()
                 route.sub.handler(batch)
             return True
         except Exception as exc:
