@@ -8,6 +8,7 @@ import sys
 
 import click
 from flask import Flask, g
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from .db import UNSCOPED
@@ -33,7 +34,10 @@ def acting_on(slug: str | None):
         session = get_session()
         query = select(Municipality)
         query = query.where(Municipality.slug == slug) if slug else query.where(Municipality.is_default == True)  # noqa: E712
-        municipality = session.exec(query, execution_options=UNSCOPED).first()
+        try:
+            municipality = session.exec(query, execution_options=UNSCOPED).first()
+        except SQLAlchemyError as exc:
+            raise click.ClickException(f"database not initialised ({type(exc).__name__}); run `mash init` first")
         if municipality is None:
             raise click.ClickException(f"municipality {slug or '(default)'} not found; run `mash init` first")
         g.municipality = municipality

@@ -117,11 +117,11 @@ def test_branding_cannot_inject_css(mash_app_factory):
     app = mash_app_factory(plugins=())
     with Session(app.extensions["mash"].engine) as session:
         m = session.exec(select(Municipality), execution_options=UNSCOPED).one()
-        m.primary_color = "red;} body{display:none"
+        m.primary_color, m.accent_color = "red;}*{", "#12345g"  # the column holds 7 characters
         session.add(m)
         session.commit()
     css = host_client(app).get("/branding.css").get_data(as_text=True)
-    assert "display:none" not in css and "--brand: #8a1538" in css
+    assert "}*{" not in css and "--brand: #8a1538" in css and "--accent: #1d4f91" in css
 
 
 def test_external_logo_url_is_not_rendered(mash_app_factory):

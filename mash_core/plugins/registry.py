@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import os
 import inspect
 import logging
@@ -142,6 +143,12 @@ class PluginRegistry:
     def _table_problems(self, record: PluginRecord) -> list[str]:
         package = record.module.__name__.split(".")[0]
         problems = []
+        # plugins often import their models lazily inside hooks; the check must see them now
+        if importlib.util.find_spec(f"{package}.models") is not None:
+            try:
+                importlib.import_module(f"{package}.models")
+            except Exception as exc:
+                return [f"models failed to import: {type(exc).__name__}: {exc}"]
         for table in _plugin_tables(package):
             record.tables.append(table.name)
             if not table.name.startswith(record.manifest.table_prefix):

@@ -35,7 +35,7 @@ class EmbeddedBroker:
     def __init__(self, port: int | None = None):
         port = port or int(os.environ.get("MASH_EMBEDDED_BROKER_PORT", EMBEDDED_PORT))
         self.port = _pick_port(port)
-        self.url = f"mqtt://127.0.0.1:{port}"
+        self.url = f"mqtt://127.0.0.1:{self.port}"  # the port actually picked
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._broker = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, JSON, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, JSON, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..models import utcnow
@@ -16,7 +16,12 @@ class JobRun(SQLModel, table=True):
     impossible, whichever worker tries it."""
 
     __tablename__ = "core_job_run"
-    __table_args__ = (UniqueConstraint("job_id", "municipality_id", "scheduled_for"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "municipality_id", "scheduled_for"),
+        # NULLs are distinct in a unique key: global jobs (no municipality) need their own
+        Index("uq_core_job_run_global_tick", "job_id", "scheduled_for", unique=True,
+              sqlite_where=text("municipality_id IS NULL"), postgresql_where=text("municipality_id IS NULL")),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     job_id: str = Field(max_length=200, index=True)

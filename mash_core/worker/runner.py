@@ -63,7 +63,9 @@ class Worker:
             self.ingest = Ingest(self.app, BrokerConfig.from_url(self.mqtt_url))
             ingest_task = asyncio.create_task(self.ingest.run())
         while not self.stop_event.is_set():
-            await asyncio.sleep(TICK_SECONDS)
+            # wakes at once on stop(), so that a stopping worker frees leadership quickly
+            if await asyncio.to_thread(self.stop_event.wait, TICK_SECONDS):
+                break
             if not await asyncio.to_thread(self.leadership.renew):
                 log.error("worker %s lost leadership; stopping jobs and subscriptions", self.name)
                 break

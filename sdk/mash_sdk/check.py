@@ -496,6 +496,7 @@ class Checker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(self.root.resolve()), sdk_parent,
                                                         os.environ.get("PYTHONPATH", "")) if p)
         env.setdefault("MASH_INSTANCE", str(Path(os.environ.get("TMPDIR", "/tmp")) / "mash-sdk-check"))
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # checking must not write into the checked folder
         try:
             proc = subprocess.run([sys.executable, "-m", "mash_sdk._probe", str(self.root.resolve()), self.slug],
                                   capture_output=True, text=True, timeout=120, env=env,

@@ -44,19 +44,29 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(scope="module")
+def fixture_findings():
+    """Findings of every fixture, checked concurrently (each check imports in a child process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = ["good"] + sorted(EXPECTED)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(names, pool.map(lambda n: check(FIXTURES / n), names)))
+
+
 def test_every_fixture_has_an_expectation():
     assert sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name != "good") == sorted(EXPECTED)
 
 
-def test_good_fixture_is_clean():
-    assert check(FIXTURES / "good") == []
+def test_good_fixture_is_clean(fixture_findings):
+    assert fixture_findings["good"] == []
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_fixture_error_class(name):
+def test_fixture_error_class(name, fixture_findings):
     root = FIXTURES / name
     expected_file, pattern = EXPECTED[name]
-    findings = check(root)
+    findings = fixture_findings[name]
     errors = [f for f in findings if f.severity == ERROR]
     assert errors, f"{name}: no error found"
     for finding in errors:  # only the planted defect, nothing collateral

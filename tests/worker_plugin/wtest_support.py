@@ -223,3 +223,120 @@ class Publisher:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+# -- apps, databases and workers for the tests --------------------------------------------
+PG_SERVER = os.environ.get("MASH_TEST_DATABASE_URL", "") or "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_available() -> bool:
+    try:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(PG_SERVER if PG_SERVER.startswith("postgresql") else "postgresql://postgres@127.0.0.1:5432/postgres",
+                               connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def make_wtest_app(factory, monkeypatch, backend: str = "default", municipalities=("heidelberg",)):
+    """An app with only the ``wtest`` plugin, enabled everywhere, migrated, on ``backend``:
+    ``"sqlite"``, ``"postgresql"`` (a fresh database on the server) or ``"default"`` (whatever
+    ``MASH_TEST_DATABASE_URL`` selects)."""
+    import mash_wtest.plugin as wplugin
+
+    if backend == "sqlite":
+        monkeypatch.delenv("MASH_TEST_DATABASE_URL", raising=False)
+    elif backend == "postgresql":
+        monkeypatch.setenv("MASH_TEST_DATABASE_URL", PG_SERVER)
+    return factory(plugins=(), extra={"wtest": wplugin}, municipalities=municipalities)
+
+
+def database_url(app) -> str:
+    return app.extensions["mash"].settings.database_url
+
+
+def scalar(app, sql: str, **params):
+    from sqlalchemy import text
+
+    with app.extensions["mash"].engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def rows(app, sql: str, **params) -> list:
+    from sqlalchemy import text
+
+    with app.extensions["mash"].engine.connect() as conn:
+        return conn.execute(text(sql), params).all()
+
+
+def set_enabled(app, municipality: str, slug: str, enabled: bool) -> None:
+    from sqlmodel import Session, select
+
+    from mash_core.db import UNSCOPED
+    from mash_core.models import Municipality
+
+    mash = app.extensions["mash"]
+    with Session(mash.engine) as session:
+        m = session.exec(select(Municipality).where(Municipality.slug == municipality),
+                         execution_options=UNSCOPED).one()
+        mash.states.set_enabled(session, m, slug, enabled)
+
+
+@contextlib.contextmanager
+def running_worker(app, mqtt_url: Optional[str] = None, name: str = "inproc"):
+    """A :class:`~mash_core.worker.runner.Worker` on a thread of this process."""
+    from mash_core.worker.runner import Worker
+
+    worker = Worker(app, mqtt_url=mqtt_url, name=name)
+    thread = threading.Thread(target=worker.run, name=f"worker-{name}", daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        thread.join(40)
+        assert not thread.is_alive(), "the worker did not stop"
+
+
+def wait_connected(worker, timeout: float = 20.0) -> None:
+    wait_for(lambda: worker.ingest is not None and worker.ingest.connected.is_set(), timeout, 0.05,
+             "the worker to connect to the broker")
+
+
+def obs_message(municipality: str, sensor: str, seq: int, value: float = 1.0, **extra) -> tuple[str, bytes]:
+    import json
+
+    body = {"sensor": sensor, "seq": seq, "value": value, "sent_at": time.time(), **extra}
+    return f"mash/{municipality}/wtest/obs/{sensor}", json.dumps(body).encode()
+
+
+class BackgroundPublisher(threading.Thread):
+    """Publishes ``messages`` with a :class:`Publisher` at ``rate`` msg/s on a thread;
+    ``progress`` is the number handed to the client so far."""
+
+    def __init__(self, port: int, messages: list, rate: Optional[float] = None, client_id: str = "wtest-bg"):
+        super().__init__(daemon=True)
+        self.publisher = Publisher(port, client_id=client_id)
+        self.messages, self.rate = messages, rate
+        self.progress = 0
+        self.error: Optional[BaseException] = None
+
+    def run(self) -> None:
+        try:
+            self.publisher.publish_all(self.messages, rate=self.rate, timeout=180,
+                                       on_progress=lambda n: setattr(self, "progress", n))
+        except BaseException as exc:  # reported by finish()
+            self.error = exc
+
+    def finish(self, timeout: float = 120) -> None:
+        self.join(timeout)
+        self.publisher.close()
+        if self.is_alive():
+            raise AssertionError("publisher did not finish")
+        if self.error:
+            raise self.error

@@ -58,6 +58,10 @@ def upgrade() -> None:
     with op.batch_alter_table('core_job_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_core_job_run_job_id'), ['job_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_job_run_municipality_id'), ['municipality_id'], unique=False)
+    # the unique key above treats NULLs as distinct: one tick of a global job needs its own
+    op.create_index('uq_core_job_run_global_tick', 'core_job_run', ['job_id', 'scheduled_for'], unique=True,
+                    sqlite_where=sa.text('municipality_id IS NULL'),
+                    postgresql_where=sa.text('municipality_id IS NULL'))
 
     op.create_table('core_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -92,6 +96,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_core_outbox_created_at'))
 
     op.drop_table('core_outbox')
+    op.drop_index('uq_core_job_run_global_tick', table_name='core_job_run')
     with op.batch_alter_table('core_job_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_job_run_municipality_id'))
         batch_op.drop_index(batch_op.f('ix_core_job_run_job_id'))
