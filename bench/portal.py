@@ -454,7 +454,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="mash-bench-"))
     instance = tmp / "instance"
     os.environ["MASH_INSTANCE"] = str(instance)
-    portal = bare = None
+    portal = bare = nocache = None
     try:
         log(f"instance {instance}")
         app = setup_instance(instance)
@@ -462,6 +462,10 @@ def main() -> None:
         env = dict(os.environ, MASH_INSTANCE=str(instance), PYTHONUNBUFFERED="1")
         portal_port, bare_port = free_port(), free_port()
         portal = start_gunicorn("mash_core.wsgi:app", portal_port, args.workers, env, REPO, tmp / "portal.log")
+        # the same portal with its anonymous page cache off: every request renders the page
+        nocache_port = free_port()
+        nocache = start_gunicorn("mash_core.wsgi:app", nocache_port, args.workers,
+                                 dict(env, MASH_PAGE_CACHE="0"), REPO, tmp / "portal-nocache.log")
         html = wait_ready(portal_port, portal, tmp / "portal.log").decode()
         config = bare_config(html)
         (tmp / "bare_config.json").write_text(json.dumps(config))
@@ -477,13 +481,15 @@ def main() -> None:
         cookie = probe.last_headers.get("set-cookie", "").split(";")[0]
         probe.close()
 
-        targets = {"portal": (portal_port, cookie, portal.pid), "bare": (bare_port, "", bare.pid)}
+        wait_ready(nocache_port, nocache, tmp / "portal-nocache.log")
+        targets = {"portal": (portal_port, cookie, portal.pid), "bare": (bare_port, "", bare.pid),
+                   "portal_uncached": (nocache_port, cookie, nocache.pid)}
         for name, (port, ck, pid) in targets.items():
             run_phase(port, args.warmup, args.concurrency, args.max_seconds, ck)
         per_round = max(1, args.requests // args.rounds)
         results = {name: [] for name in targets}
         for r in range(args.rounds):
-            order = ["portal", "bare"] if r % 2 == 0 else ["bare", "portal"]
+            order = ["portal", "bare", "portal_uncached"] if r % 2 == 0 else ["portal_uncached", "bare", "portal"]
             for name in order:
                 port, ck, pid = targets[name]
                 phase = run_phase(port, per_round, args.concurrency, args.max_seconds, ck, pid)
@@ -502,8 +508,9 @@ def main() -> None:
                     "server_cpu_ms": sum(p["server_cpu_s"] for p in phases) / max(1, len(lat)) * 1000}
 
         p, b = summary(results["portal"]), summary(results["bare"])
-        stop(portal), stop(bare)
-        portal = bare = None
+        u = summary(results["portal_uncached"])
+        stop(portal), stop(bare), stop(nocache)
+        portal = bare = nocache = None
         log("timing the plugin-state check in-process")
         state = measure_state_check(app, args.state_iterations)
         if args.profile:
@@ -515,6 +522,11 @@ def main() -> None:
             "ratio": round(p["rps"] / b["rps"], 3),
             "p50_ms": round(p["p50"], 2),
             "p95_ms": round(p["p95"], 2),
+            "portal_uncached_rps": round(u["rps"], 1),
+            "ratio_uncached": round(u["rps"] / b["rps"], 3),
+            "uncached_p50_ms": round(u["p50"], 2),
+            "uncached_p95_ms": round(u["p95"], 2),
+            "uncached_server_cpu_ms": round(u["server_cpu_ms"], 3),
             "bare_p50_ms": round(b["p50"], 2),
             "bare_p95_ms": round(b["p95"], 2),
             # CPU the gunicorn workers spent per request: robust against other load on the machine
@@ -544,6 +556,7 @@ def main() -> None:
     finally:
         stop(portal)
         stop(bare)
+        stop(nocache)
         if args.keep:
             log(f"kept {tmp}")
         else:

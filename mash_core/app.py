@@ -70,6 +70,8 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[PluginReg
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
     )
+    from .web.sessions import CachedSerializerSessionInterface
+    app.session_interface = CachedSerializerSessionInterface()
     engine = engine or make_engine(settings.database_url)
     if registry is None:
         registry = PluginRegistry(disabled=settings.disabled_plugins)
@@ -90,6 +92,7 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[PluginReg
     Babel(app, locale_selector=i18n.select_locale)
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
+    i18n.install_fast_gettext(app)
 
     from .web import lifecycle, security, slots, shell, errors
     from .identity import views as identity_views

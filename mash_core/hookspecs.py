@@ -68,9 +68,12 @@ def mash_slot_items(slot, request):
         :class:`~mash_core.slots.Tile`, :class:`~mash_core.slots.Widget`,
         :class:`~mash_core.slots.Section`, :class:`~mash_core.slots.Asset`).
 
-    Called on every request that renders the slot, for plugins enabled in the current
-    municipality. The core drops items whose ``permission`` the user lacks, orders by
-    ``priority`` and renders each item in isolation.
+    Called for plugins enabled in the current municipality. The result is cached per
+    municipality state (plugins, settings, branding), language and the user's permission set:
+    return the same items for the same inputs, and put per-request content into a
+    :class:`~mash_core.slots.Widget`'s or :class:`~mash_core.slots.Section`'s ``render``
+    callable, which runs on every request. The core drops items whose ``permission`` the user
+    lacks, orders by ``priority`` and renders each item in isolation.
 
     Since plugin API 1.0.
     """

@@ -118,6 +118,7 @@ def test_branding_cannot_inject_css(mash_app_factory):
     with Session(app.extensions["mash"].engine) as session:
         m = session.exec(select(Municipality), execution_options=UNSCOPED).one()
         m.primary_color, m.accent_color = "red;}*{", "#12345g"  # the column holds 7 characters
+        m.state_version += 1  # as the admin does: every worker reloads the branding
         session.add(m)
         session.commit()
     css = host_client(app).get("/branding.css").get_data(as_text=True)
@@ -135,6 +136,7 @@ def test_external_logo_url_is_not_rendered(mash_app_factory):
     with Session(app.extensions["mash"].engine) as session:
         m = session.exec(select(Municipality), execution_options=UNSCOPED).one()
         m.logo_url = "https://cdn.example.com/logo.png"
+        m.state_version += 1  # as the admin does: every worker reloads the branding
         session.add(m)
         session.commit()
     html = host_client(app).get("/").get_data(as_text=True)
@@ -142,6 +144,7 @@ def test_external_logo_url_is_not_rendered(mash_app_factory):
     with Session(app.extensions["mash"].engine) as session:
         m = session.exec(select(Municipality), execution_options=UNSCOPED).one()
         m.logo_url = "/static/icon.svg"
+        m.state_version += 1  # as the admin does: every worker reloads the branding
         session.add(m)
         session.commit()
     assert '<img src="/static/icon.svg"' in host_client(app).get("/").get_data(as_text=True)

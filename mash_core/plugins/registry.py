@@ -77,6 +77,7 @@ class PluginRegistry:
         self.error_sink: Optional[Callable[[str, str, str], None]] = None
         #: blueprint name -> slug, for the per-request enabled check
         self.blueprint_owner: dict[str, str] = {}
+        self.error_count = 0
 
     # -- discovery -------------------------------------------------------------------------
     def discover(self) -> None:
@@ -144,7 +145,11 @@ class PluginRegistry:
         package = record.module.__name__.split(".")[0]
         problems = []
         # plugins often import their models lazily inside hooks; the check must see them now
-        if importlib.util.find_spec(f"{package}.models") is not None:
+        try:
+            has_models = importlib.util.find_spec(f"{package}.models") is not None
+        except ImportError:  # a plain module (no package) has no submodules
+            has_models = False
+        if has_models:
             try:
                 importlib.import_module(f"{package}.models")
             except Exception as exc:
@@ -209,6 +214,7 @@ class PluginRegistry:
         return results
 
     def record_error(self, slug: str, place: str, exc: BaseException) -> None:
+        self.error_count += 1  # caches of slot items and pages skip results that saw an error
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         logging.getLogger(f"mash.{slug}").error("error in %s: %s", place, text, exc_info=exc)
         record = self.records.get(slug)

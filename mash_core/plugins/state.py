@@ -26,6 +26,11 @@ class PluginStates:
         self._cache: dict[int, tuple[int, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, municipality: Municipality) -> frozenset[str] | None:
+        """The enabled set if this process already knows it for the municipality's version."""
+        cached = self._cache.get(municipality.id)
+        return cached[1] if cached and cached[0] == municipality.state_version else None
+
     def enabled(self, session: Session, municipality: Municipality) -> frozenset[str]:
         cached = self._cache.get(municipality.id)
         if cached and cached[0] == municipality.state_version:

@@ -14,15 +14,7 @@ from ..tenancy import reset_municipality_id, set_municipality_id
 
 def resolve_municipality(host: str) -> Municipality | None:
     """The municipality whose host list contains ``host``; otherwise the default one."""
-    host = host.split(":")[0].lower()
-    rows = get_session().exec(select(Municipality), execution_options=UNSCOPED).all()
-    default = None
-    for row in rows:
-        if host in row.host_list():
-            return row
-        if row.is_default:
-            default = row
-    return default
+    return current_app.extensions["mash_municipalities"].resolve(host)
 
 
 def _before_request():
@@ -34,7 +26,9 @@ def _before_request():
     g.municipality = municipality
     g.mash_tenant_token = set_municipality_id(municipality.id)
     mash = current_app.extensions["mash"]
-    g.enabled_plugins = mash.states.enabled(get_session(), municipality)
+    g.enabled_plugins = mash.states.cached(municipality)
+    if g.enabled_plugins is None:
+        g.enabled_plugins = mash.states.enabled(get_session(), municipality)
     owner = mash.registry.blueprint_owner.get(request.blueprint or "")
     if owner is not None and owner not in g.enabled_plugins:
         abort(404)
@@ -66,5 +60,8 @@ def _teardown(exc=None):
 
 
 def install(app: Flask) -> None:
+    from .municipalities import MunicipalityCache
+
+    app.extensions["mash_municipalities"] = MunicipalityCache(app.extensions["mash"].engine)
     app.before_request(_before_request)
     app.teardown_appcontext(_teardown)

@@ -11,6 +11,7 @@ from ..db import get_session
 from ..i18n import LANGUAGES
 from ..identity.permissions import public, require_permission
 from ..models import Feedback
+from .pagecache import cached_for_anonymous
 
 bp = Blueprint("shell", __name__)
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -18,6 +19,7 @@ HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 @bp.get("/")
 @public
+@cached_for_anonymous
 def home():
     return render_template("core/home.html")
 
@@ -30,12 +32,14 @@ def dashboard():
 
 @bp.get("/impressum")
 @public
+@cached_for_anonymous
 def imprint():
     return render_template("core/imprint.html")
 
 
 @bp.get("/datenschutz")
 @public
+@cached_for_anonymous
 def privacy():
     return render_template("core/privacy.html")
 
@@ -63,16 +67,19 @@ def accessibility():
 
 
 @bp.post("/sprache")
+@bp.get("/sprache/<lang>")
 @public
-def set_language():
-    lang = request.form.get("lang", "")
+def set_language(lang: str | None = None):
+    """Switch the language. A plain link (GET) so that anonymous pages need no CSRF token and
+    hence no session cookie; it changes nothing but the visitor's own display preference."""
+    lang = lang or request.form.get("lang", "")
     if lang in LANGUAGES:
         session["lang"] = lang
         user = g.get("user")
         if user is not None:
-            user.locale = lang
+            user.locale = lang  # also the language of e-mails to this user
             get_session().commit()
-    target = request.form.get("next", "/")
+    target = request.values.get("next", "/")
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
     return redirect(target)

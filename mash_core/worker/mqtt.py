@@ -365,8 +365,6 @@ class Ingest:
             except UnicodeDecodeError:
                 topic = topic.decode(errors="replace")
                 raise Rejected("topic is not valid UTF-8") from None
-            if len(payload) > MAX_PAYLOAD:
-                raise Rejected(f"oversized payload: {len(payload)} bytes (limit {MAX_PAYLOAD})")
             m_slug, slug, rest = split_topic(topic)
             found = self._municipality(m_slug)
             if found is None:
@@ -377,6 +375,8 @@ class Ingest:
             route = self._route(slug, rest)
             if route is None:
                 raise Rejected(f"no subscription of {slug} matches {rest!r}")
+            if len(payload) > MAX_PAYLOAD:  # before any adapter sees it
+                raise Rejected(f"oversized payload: {len(payload)} bytes (limit {MAX_PAYLOAD})")
             raw = route.sub.adapter(topic, bytes(payload)) if route.sub.adapter else parse_json_object(payload)
             data = route.schema.load(raw)
         except Rejected as exc:

@@ -75,9 +75,9 @@ def test_register_confirm_login_switch_language_and_see_tiles(portal, e2e_page, 
     assert page.locator("header").get_by_role("link", name="Mein Konto").is_visible()
     axe(page)
 
-    page.locator("header").get_by_role("button", name="English").click()
+    page.locator("header").get_by_role("link", name="English").click()
     page.wait_for_selector("html[lang=en]")
-    assert page.locator("header").get_by_role("button", name="Deutsch").is_visible()
+    assert page.locator("header").get_by_role("link", name="Deutsch").is_visible()
     axe(page)
 
     tiles = page.locator(".tiles .tile[data-slug]")

@@ -180,7 +180,7 @@ class Publisher:
     def publish_all(self, messages: Iterable[tuple[str, bytes]], rate: Optional[float] = None,
                     timeout: float = 120.0, on_progress: Optional[Callable[[int], None]] = None) -> int:
         """Publish every (topic, payload) with QoS 1; returns how many. ``rate`` limits msg/s.
-        A message that is not acknowledged within a few seconds is published again."""
+        A message that is not acknowledged within 10 s is published again."""
         pending: list[tuple[str, bytes, object, float]] = []
         sent = 0
         start = time.monotonic()
@@ -210,7 +210,7 @@ class Publisher:
         for topic, payload, info, at in pending:
             if info.is_published():
                 continue
-            if now - at > 3.0 or info.rc != 0:  # not acknowledged in time: publish it again
+            if now - at > 10.0 or info.rc != 0:  # not acknowledged in time: publish it again
                 still.append((topic, payload, self._send(topic, payload), time.monotonic()))
             else:
                 still.append((topic, payload, info, at))
