@@ -12,7 +12,7 @@ from .api_markers import hookimpl
 from .slots import Link
 from .worker.contract import Job
 
-manifest = Manifest(slug="core", title="MAsH Core", description="Identity, storage, UI shell",
+manifest = Manifest(slug="core", title="MAsH Core", description=_l("Identität, Speicher, Oberfläche"),
                     permissions=CORE_PERMISSIONS)
 
 ADMIN_MENU = [
@@ -33,7 +33,7 @@ def mash_register_jobs():
     from .worker.housekeeping import housekeeping
     return [Job("housekeeping", housekeeping, trigger="interval", trigger_args={"hours": 1},
                 per_municipality=False, misfire_grace_time=3600,
-                description="Deletes sent outbox messages, old job runs and old dead letters")]
+                description=_l("Löscht versandte Outbox-Nachrichten, alte Aufgabenläufe und alte abgewiesene Nachrichten"))]
 
 
 @hookimpl

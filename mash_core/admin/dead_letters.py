@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete
 
 from ..db import get_session
@@ -44,5 +44,5 @@ def dead_letters_purge():
     count = get_session().execute(delete(DeadLetter).where(*_scope(prefix))).rowcount
     audit("dead_letters.purged", target=prefix or "*", count=count)
     get_session().commit()
-    flash(_("%(n)s abgewiesene Nachrichten gelöscht.", n=count), "success")
+    flash(ngettext("%(num)d abgewiesene Nachricht gelöscht.", "%(num)d abgewiesene Nachrichten gelöscht.", count), "success")
     return redirect(url_for("admin.dead_letters"))

@@ -6,6 +6,7 @@ import functools
 from typing import Callable, Optional
 
 from flask import abort, g, redirect, request, url_for, jsonify
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from ..db import get_session
@@ -16,9 +17,9 @@ CORE_ROLES = ("citizen", "staff", "admin")
 
 #: the core's own permissions, granted like a plugin's
 CORE_PERMISSIONS = (
-    Permission("core.dashboard", "See the staff dashboard", ("staff",)),
-    Permission("core.account", "Use a personal account", ("citizen", "staff")),
-    Permission("core.admin", "Administer the municipality (plugins, users, settings)", ()),
+    Permission("core.dashboard", _l("Dienst-Übersicht für Mitarbeitende sehen"), ("staff",)),
+    Permission("core.account", _l("Ein persönliches Konto nutzen"), ("citizen", "staff")),
+    Permission("core.admin", _l("Die Kommune verwalten (Module, Benutzer, Einstellungen)"), ()),
 )
 
 

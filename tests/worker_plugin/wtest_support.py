@@ -66,8 +66,10 @@ class Mosquitto:
             "max_queued_bytes 0\n"
             "max_inflight_messages 0\n"
             "max_inflight_bytes 0\n"
-            "log_dest stderr\n"
-            "log_type error\nlog_type warning\n"
+            # started as root, Mosquitto would switch to user "mosquitto", which may not write here
+            + ("user root\n" if os.geteuid() == 0 else "")
+            + "log_dest stderr\n"
+            "log_type error\nlog_type warning\nlog_type notice\n"
         )
         self.proc: Optional[subprocess.Popen] = None
 

@@ -14,7 +14,7 @@ manifest = Manifest(
     api=">=1.0,<2",
     settings=BuergerportalSettings,
     permissions=(
-        Permission("buergerportal.edit", "Bürgerämter und Inhalte des Bürgerportals pflegen", ("staff",)),
+        Permission("buergerportal.edit", _l("Bürgerämter und Inhalte des Bürgerportals pflegen"), ("staff",)),
     ),
 )
 

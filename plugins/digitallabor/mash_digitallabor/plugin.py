@@ -15,7 +15,7 @@ manifest = Manifest(
     api=">=1.0,<2",
     settings=DigitallaborSettings,
     permissions=(
-        Permission("digitallabor.manage", "Tourplan und Angebote des Digitallabors pflegen", ("staff",)),
+        Permission("digitallabor.manage", _l("Tourplan und Angebote des Digitallabors pflegen"), ("staff",)),
     ),
 )
 

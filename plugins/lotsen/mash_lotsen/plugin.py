@@ -12,7 +12,7 @@ manifest = Manifest(
     api=">=1.0,<2",
     settings=LotsenSettings,
     permissions=(
-        Permission("lotsen.manage", "Lotsen-Verzeichnis pflegen", ("staff",)),
+        Permission("lotsen.manage", _l("Lotsen-Verzeichnis pflegen"), ("staff",)),
     ),
 )
 

@@ -14,10 +14,10 @@ manifest = Manifest(
     api=">=1.0,<2",
     settings=WinterSmartSettings,
     permissions=(
-        Permission("wintersmart.operate", "Winterdienst steuern: Betriebshöfe, Warnungen, Schilder und Touren",
+        Permission("wintersmart.operate", _l("Winterdienst steuern: Betriebshöfe, Warnungen, Schilder und Touren"),
                    ("staff", "winterdienst")),
     ),
-    roles=(Role("winterdienst", "Winterdienst: Einsatzleitung und Fahrpersonal"),),
+    roles=(Role("winterdienst", _l("Winterdienst: Einsatzleitung und Fahrpersonal")),),
 )
 
 
