@@ -108,6 +108,10 @@ def publisher_main(args) -> None:
     while i < args.messages:
         while i - acked[0] >= args.inflight:
             time.sleep(0.0002)
+        if args.rate:  # paced: never ahead of rate × elapsed
+            ahead = first + i / args.rate - now()
+            if ahead > 0:
+                time.sleep(ahead)
         k = min(chunk, args.messages - i, args.inflight - (i - acked[0]))
         buf = bytearray()
         for j in range(i, i + k):
@@ -128,9 +132,9 @@ def publisher_main(args) -> None:
                       "unacked": args.messages - acked[0], "stray_packets": stray[0]}), flush=True)
 
 
-def start_publisher(host: str, port: int, n: int, municipality: str) -> subprocess.Popen:
+def start_publisher(host: str, port: int, n: int, municipality: str, rate: float = 0) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, __file__, "--publisher", "--host", host, "--port", str(port),
-                             "--messages", str(n), "--municipality", municipality],
+                             "--messages", str(n), "--municipality", municipality, "--rate", str(rate)],
                             stdout=subprocess.PIPE, text=True)
 
 
@@ -217,7 +221,7 @@ def build_app(url: str, folder: Path):
     return app
 
 
-async def real_path(app, host: str, port: int, n: int) -> dict:
+async def real_path(app, host: str, port: int, n: int, rate: float = 0) -> dict:
     from sqlalchemy import text
 
     from mash_core.worker.mqtt import BrokerConfig, Ingest
@@ -226,7 +230,7 @@ async def real_path(app, host: str, port: int, n: int) -> dict:
     ingest = Ingest(app, broker)
     task = asyncio.create_task(ingest.run())
     await asyncio.wait_for(ingest.connected.wait(), 30)
-    proc = start_publisher(host, port, n, "bench")
+    proc = start_publisher(host, port, n, "bench", rate)
     cpu0 = time.process_time()
     done_at = None
     deadline = time.monotonic() + 120 + n / 500
@@ -254,6 +258,7 @@ async def real_path(app, host: str, port: int, n: int) -> dict:
 
     return {"stored": len(rows), "dead_letters": dead, "cpu_us_per_msg": cpu / n * 1e6, "seconds": done_at - pub["first"],
             "per_s": n / (done_at - pub["first"]), "p50_ms": pct(0.50), "p95_ms": pct(0.95),
+            "publisher_unacked": pub["unacked"],
             "max_ms": round(latencies[-1], 1) if latencies else None,
             "publisher_per_s": n / (pub["published"] - pub["first"]), "stats": dict(ingest.stats)}
 
@@ -271,8 +276,11 @@ def machine() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=None, help="PostgreSQL server URL (default: a temporary SQLite file)")
-    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--broker-url", default=None, help="mqtt://host:port (default: a private Mosquitto)")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="publish the real path's messages at this rate (msg/s) instead of full speed, "
+                             "for latency at a given load")
     parser.add_argument("--profile", default=None, help="write a pyinstrument profile of the real path here (.html or text)")
     # publisher mode (internal)
     parser.add_argument("--publisher", action="store_true", help=argparse.SUPPRESS)
@@ -313,7 +321,7 @@ def main() -> None:
                 from pyinstrument import Profiler
                 profiler = Profiler(async_mode="disabled")
                 profiler.start()
-            real = asyncio.run(real_path(app, host, port, n))
+            real = asyncio.run(real_path(app, host, port, n, args.rate))
             if args.profile:
                 profiler.stop()
                 out = profiler.output_html() if args.profile.endswith(".html") else \
@@ -334,6 +342,7 @@ def main() -> None:
             "p95_ms": real["p95_ms"],
             "max_ms": real["max_ms"],
             "lost": n - real["stored"],
+            "publisher_unacked": real["publisher_unacked"],  # must be 0: every message reached the broker
             "dead_letters": real["dead_letters"],
             "validated": real["stats"]["received"],
             # CPU time of the receiving process per message (robust when the machine is busy)
@@ -341,6 +350,7 @@ def main() -> None:
                                "real": round(real["cpu_us_per_msg"], 1)},
             "load_avg_1m": round(os.getloadavg()[0], 2),
             "publisher_per_s": {"raw": round(raw["publisher_per_s"]), "real": round(real["publisher_per_s"])},
+            "offered_rate": args.rate or "full speed",
             "batch_size": wplugin.BATCH_SIZE,
             "batch_delay_s": wplugin.BATCH_DELAY,
             "broker": broker_desc,

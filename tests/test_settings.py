@@ -169,3 +169,53 @@ def test_settings_are_per_municipality(mash_app_factory):
     with Session(app.extensions["mash"].engine) as session, municipality_context(2):
         schema = app.extensions["mash"].registry.records["fxset"].manifest.settings
         assert plugin_settings.resolve(session, "fxset", schema)["threshold"].value == 42
+
+
+# -- the settings API (token with scope core.admin) -----------------------------------------------
+
+
+def api_headers(app, roles=("admin",), scopes=("core.admin",)):
+    from mash_core.identity.tokens import issue_token
+
+    user = make_user(app, f"api-{'-'.join(roles)}-{'-'.join(scopes)}@example.org", list(roles))
+    with Session(app.extensions["mash"].engine) as session, municipality_context(1):
+        _, plain = issue_token(session, "settings", list(scopes), user=user)
+        session.commit()
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def test_api_shows_sources_and_redacts_secrets(app, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    client, headers = host_client(app), api_headers(app)
+    url = "/api/v1/core/plugins/fxset/settings"
+    assert client.patch(url, json={"api_key": SECRET, "threshold": 12}, headers=headers).status_code == 200
+    monkeypatch.setenv("MASH_SETTING_FXSET_GREETING", "Moin")
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200 and SECRET not in response.get_data(as_text=True)
+    rows = {r["key"]: r for r in response.get_json()}
+    assert rows["api_key"]["value"] == plugin_settings.REDACTED and rows["api_key"]["secret"] is True
+    assert (rows["threshold"]["value"], rows["threshold"]["source"]) == (12, "admin")
+    assert (rows["greeting"]["value"], rows["greeting"]["source"]) == ("Moin", "locked")
+    assert (rows["loud"]["value"], rows["loud"]["source"]) == (False, "default")
+    assert SECRET not in caplog.text
+    # an empty secret keeps the stored one
+    assert client.patch(url, json={"api_key": ""}, headers=headers).status_code == 200
+    assert resolved(app)["api_key"].value == SECRET
+
+
+def test_api_validates_with_the_schema(app, monkeypatch):
+    client, headers = host_client(app), api_headers(app)
+    url = "/api/v1/core/plugins/fxset/settings"
+    invalid = client.patch(url, json={"threshold": 1000}, headers=headers)
+    assert invalid.status_code == 422 and invalid.is_json
+    assert "threshold" in invalid.get_json()["errors"]["json"]
+    monkeypatch.setenv("MASH_SETTING_FXSET_THRESHOLD", "9")
+    locked = client.patch(url, json={"threshold": 10}, headers=headers)
+    assert locked.status_code == 422
+    assert locked.get_json()["errors"]["json"]["threshold"] == ["locked by configuration"]
+    assert client.patch(url, json=["not", "an", "object"], headers=headers).status_code == 400
+    assert resolved(app)["threshold"].value == 9 and resolved(app)["threshold"].source == "locked"
+    # a token without the core.admin scope, or of a non-admin, is refused
+    assert client.get(url, headers=api_headers(app, scopes=("fxset.read",))).status_code == 403
+    assert client.get(url, headers=api_headers(app, roles=("staff",))).status_code == 403
+    assert client.get("/api/v1/core/plugins/nosuchplugin/settings", headers=headers).status_code == 404

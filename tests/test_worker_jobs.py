@@ -10,7 +10,6 @@ fails while switched on. Tests parametrised with ``backend`` run on SQLite and â
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import timedelta

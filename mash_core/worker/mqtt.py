@@ -16,6 +16,7 @@ overlap; acknowledgements are only ever sent on the connection that received the
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import ssl
 import struct
@@ -119,8 +120,13 @@ class _Connection:
         self.paho = client._client
         self.v5 = protocol == 5
         self.inbox: list[tuple[bytes, bytes, int]] = []   # (topic, payload, packet id)
-        self.wakeup = asyncio.Event()
+        #: the consumer's future while it waits for messages (one cheap future per wait)
+        self.waiter: Optional[asyncio.Future] = None
         self.closed = False
+        # MQTT wants PUBACKs in the order the PUBLISHes came [MQTT-4.6.0-2]; batches of
+        # different routes commit in any order, so acknowledgements wait for their turn
+        self.unacked: collections.deque[int] = collections.deque()
+        self.committed: set[int] = set()
         self.paho.on_message = self._on_message  # instead of aiomqtt's per-message queue
         self._data, self._pos = b"", 0
         # paho internals used below; without them (another paho version) the plain path works
@@ -132,10 +138,14 @@ class _Connection:
             self.paho.loop_read = self._loop_read
             self.paho._handle_publish = self._handle_publish
 
+    def wake(self, _future=None) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
     def _on_message(self, _client, _userdata, message) -> None:
         self.inbox.append((message._topic, message.payload, message.mid))
-        if not self.wakeup.is_set():
-            self.wakeup.set()
+        self.wake()
 
     def _handle_publish(self):
         """paho's PUBLISH handler, short-cut for QoS 0/1 messages without MQTT 5 properties
@@ -149,8 +159,7 @@ class _Connection:
             return self._raw_handle_publish()
         mid = int.from_bytes(packet[end:end + 2], "big") if qos else 0
         self.inbox.append((packet[2:end], packet[pos + self.v5:], mid))
-        if not self.wakeup.is_set():
-            self.wakeup.set()
+        self.wake()
         return paho.MQTT_ERR_SUCCESS
 
     def _sock_recv(self, bufsize: int) -> bytes:
@@ -170,11 +179,23 @@ class _Connection:
             rc = self._raw_loop_read(max_packets)
         return rc
 
+    def track(self, batch: list) -> None:
+        """Remember the receipt order of ``batch``'s packet ids (QoS 0 has none)."""
+        self.unacked.extend(mid for _, _, mid in batch if mid)
+
     def ack(self, mids: list[int]) -> None:
-        """PUBACK ``mids`` (0 = QoS 0, nothing to acknowledge) in one write."""
-        mids = [mid for mid in mids if mid]
-        if not mids or self.closed or self.paho._sock is None:
+        """PUBACK the committed ``mids`` that are next in receipt order, in one write."""
+        if self.closed or self.paho._sock is None:
             return  # the connection is gone: the broker redelivers them to the next one
+        committed, unacked = self.committed, self.unacked
+        committed.update(mid for mid in mids if mid)
+        mids = []
+        while unacked and unacked[0] in committed:
+            mid = unacked.popleft()
+            committed.discard(mid)
+            mids.append(mid)
+        if not mids:
+            return
         packet = b"".join(struct.pack("!BBH", _PUBACK, 2, mid) for mid in mids)
         queue = getattr(self.paho, "_packet_queue", None)
         if queue is None:  # a paho without the internal: one acknowledgement at a time
@@ -293,18 +314,20 @@ class Ingest:
 
     async def _consume(self, conn: _Connection) -> None:
         """Accept what the inbox holds, batch after batch, until stopped or disconnected."""
+        loop = asyncio.get_running_loop()
         disconnected = conn.client._disconnected
         stop = asyncio.ensure_future(self.stopping.wait())
         failed = asyncio.ensure_future(self._write_failed.wait())
+        for future in (disconnected, stop, failed):
+            future.add_done_callback(conn.wake)
         try:
             while True:
-                if not conn.inbox:
-                    conn.wakeup.clear()
-                    waiter = asyncio.ensure_future(conn.wakeup.wait())
-                    done, _ = await asyncio.wait({waiter, stop, failed, disconnected},
-                                                 return_when=asyncio.FIRST_COMPLETED)
-                    if waiter not in done:
-                        waiter.cancel()
+                if not conn.inbox and not (stop.done() or failed.done() or disconnected.done()):
+                    conn.waiter = loop.create_future()
+                    try:
+                        await conn.waiter
+                    finally:
+                        conn.waiter = None
                 if stop.done():
                     await self._accept_inbox(conn)
                     await self.flush(force=True)
@@ -324,6 +347,7 @@ class Ingest:
 
     async def _accept_inbox(self, conn: _Connection) -> None:
         batch, conn.inbox = conn.inbox, []
+        conn.track(batch)
         accept = self.accept
         for topic, payload, mid in batch:
             accept(topic, payload, mid)

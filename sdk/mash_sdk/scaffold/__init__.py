@@ -22,6 +22,9 @@ ENGLISH = {
     "Noch keine Einträge.": "No entries yet.",
     "Kontakt": "Contact",
     "Zur Seite": "Go to the page",
+    "Einträge dieses Angebots pflegen": "Maintain this service's entries",
+    "Einleitungstext der Seite": "Introduction text of the page",
+    "Einträge löschen nach (Tagen)": "Delete entries after (days)",
     ("%(num)d Eintrag", "%(num)d Einträge"): ("%(num)d entry", "%(num)d entries"),
 }
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
