@@ -8,6 +8,7 @@ never rendered, returned by the API or logged, only reported as set or not set.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from sqlmodel import Session, select
 from .models import PluginSetting
 
 REDACTED = "••••••"
+log = logging.getLogger("mash.settings")
 
 
 @dataclass
@@ -55,10 +57,14 @@ def _locked(slug: str, key: str, field: ma.fields.Field) -> tuple[bool, Any]:
         candidate = json.loads(raw)
     except ValueError:
         candidate = raw
-    try:
-        return True, field.deserialize(candidate)
-    except ma.ValidationError:
-        return True, field.deserialize(raw)
+    for value in (candidate, raw):
+        try:
+            return True, field.deserialize(value)
+        except ma.ValidationError:
+            continue
+    # a broken lock must not take pages down: it is ignored, loudly
+    log.error("ignoring %s: %r is not a valid value for %s.%s", env_name(slug, key), raw[:100], slug, key)
+    return False, None
 
 
 def _default(field: ma.fields.Field) -> Any:

@@ -118,7 +118,28 @@ def test_registration_does_not_reveal_existing_accounts(app):
     assert new.status_code == existing.status_code == 200
     assert normalised(new, "frisch@example.org") == normalised(existing, "vorhanden@example.org")
     assert users(app)["vorhanden@example.org"].password_hash == before  # nothing was overwritten
-    assert [m["To"] for m in outbox(app)] == ["frisch@example.org"]
+    # the owner of the existing account is told, instead of the page saying so
+    mails = {m["To"]: m for m in outbox(app)}
+    assert set(mails) == {"frisch@example.org", "vorhanden@example.org"}
+    assert "bereits ein Konto" in mails["vorhanden@example.org"]["Subject"]
+
+
+def test_registering_again_resends_the_confirmation_link(app):
+    register(host_client(app), email="zweimal@example.org")
+    register(host_client(app), email="zweimal@example.org")
+    mails = [m for m in outbox(app) if m["To"] == "zweimal@example.org"]
+    assert len(mails) == 2 and all("bestätigen" in m["Subject"] for m in mails)
+
+
+def test_mail_outage_is_reported_and_keeps_the_account(app, monkeypatch):
+    def broken(settings, message):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(identity_views, "send", broken)
+    page = register(host_client(app), email="spaeter@example.org")
+    assert page.status_code == 200
+    assert "konnte gerade nicht versendet werden" in page.get_data(as_text=True)
+    assert "spaeter@example.org" in users(app)
 
 
 # -- login, throttling, sessions, CSRF -----------------------------------------------------------

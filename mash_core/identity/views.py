@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import datetime, timezone
 
@@ -45,14 +46,31 @@ def _password_message(problem: str) -> str:
     return _("Das Passwort ist zu lang.")
 
 
-def send_confirmation(user: User) -> None:
+def _deliver(message: Message) -> bool:
+    """Send through the notifier; a mail server outage is reported to the citizen, not a 500."""
+    try:
+        send(current_app.extensions["mash"].settings, message)
+        return True
+    except Exception as exc:  # SMTP down, disk full …: the account row is kept either way
+        logging.getLogger("mash.notify").error("could not send %r: %s", message.subject, type(exc).__name__)
+        return False
+
+
+def send_confirmation(user: User) -> bool:
     token = _serializer().dumps({"uid": user.id, "email": user.email})
     link = url_for("auth.confirm", token=token, _external=True)
     body = _("Guten Tag,\n\nbitte bestätigen Sie Ihre Registrierung bei %(name)s:\n\n%(link)s\n\n"
              "Der Link ist 48 Stunden gültig. Wenn Sie sich nicht registriert haben, "
              "ignorieren Sie diese Nachricht.", name=g.municipality.name, link=link)
-    send(current_app.extensions["mash"].settings,
-         Message(to=user.email, subject=_("Registrierung bestätigen"), body=body))
+    return _deliver(Message(to=user.email, subject=_("Registrierung bestätigen"), body=body))
+
+
+def send_already_registered(user: User) -> bool:
+    body = _("Guten Tag,\n\njemand hat versucht, mit Ihrer E-Mail-Adresse ein Konto bei %(name)s "
+             "anzulegen. Sie haben dort bereits ein Konto und können sich hier anmelden:\n\n%(link)s\n\n"
+             "Wenn Sie das nicht waren, können Sie diese Nachricht ignorieren.",
+             name=g.municipality.name, link=url_for("auth.login", _external=True))
+    return _deliver(Message(to=user.email, subject=_("Sie haben bereits ein Konto"), body=body))
 
 
 @bp.route("/anmelden", methods=["GET", "POST"])
@@ -127,10 +145,14 @@ def register():
                 session.flush()
                 session.add(UserRole(user_id=user.id, role="citizen"))
                 session.commit()
-                send_confirmation(user)
+                sent = send_confirmation(user)
                 bus().publish("core.user_registered", {"user_id": user.id})
+            elif existing.confirmed_at is None:
+                sent = send_confirmation(existing)  # registering again re-sends the link
+            else:
+                sent = send_already_registered(existing)
             # the same answer whether or not the address is known: no account enumeration
-            return render_template("auth/register_done.html", email=email)
+            return render_template("auth/register_done.html", email=email, mail_failed=not sent)
         return render_template("auth/register.html", errors=errors, form=form), 400
     return render_template("auth/register.html", errors=errors, form=form)
 

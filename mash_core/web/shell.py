@@ -76,8 +76,9 @@ def set_language(lang: str | None = None):
     if lang in LANGUAGES:
         session["lang"] = lang
         user = g.get("user")
-        if user is not None:
-            user.locale = lang  # also the language of e-mails to this user
+        if user is not None and request.method == "POST":
+            # the account's stored language (used for e-mails) changes only through a form
+            user.locale = lang
             get_session().commit()
     target = request.values.get("next", "/")
     if not target.startswith("/") or target.startswith("//"):
