@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard sdk/pyproject.toml)
-	$(BIN)/pip install -q -e '.[test]' $(foreach p,$(wildcard plugins/*/pyproject.toml),-e $(dir $(p))) $(if $(wildcard sdk/pyproject.toml),-e sdk)
+	$(BIN)/pip install -q -e '.[test,bench]' $(foreach p,$(wildcard plugins/*/pyproject.toml),-e $(dir $(p))) $(if $(wildcard sdk/pyproject.toml),-e sdk)
 	touch $@
 
 install: $(VENV)/.installed

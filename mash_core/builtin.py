@@ -37,6 +37,12 @@ def mash_register_jobs():
 
 
 @hookimpl
+def mash_check_health():
+    from .worker.health import checks
+    return checks()
+
+
+@hookimpl
 def mash_slot_items(slot, request):
     if slot == "nav.main":
         items = [Link(_l("Start"), "shell.home", priority=0)]

@@ -40,6 +40,7 @@ from .models import DeadLetter, OutboxMessage
 from .payloads import DEAD_LETTER_PAYLOAD_CAP, MAX_PAYLOAD, Rejected, parse_json_object, split_topic
 
 log = logging.getLogger("mash.worker.mqtt")
+MAX_OUTBOX_ATTEMPTS = 20
 
 #: bytes read from the socket at once (paho itself reads a packet in 3–4 small reads)
 READ_CHUNK = 256 * 1024
@@ -525,9 +526,14 @@ class Ingest:
                 for row in rows:
                     try:
                         await client.publish(row.topic, row.payload, qos=row.qos, retain=row.retain, timeout=10)
-                    except aiomqtt.MqttError as exc:
+                    except aiomqtt.MqttError as exc:  # the connection: retry this row first, later
                         await loop.run_in_executor(self.writer, self._outbox_failed, row.id, str(exc))
                         break
+                    except Exception as exc:  # this row itself: count it, do not block the others
+                        log.error("outbox message %s to %s failed: %s", row.id, row.topic, exc)
+                        await loop.run_in_executor(self.writer, self._outbox_failed, row.id,
+                                                   f"{type(exc).__name__}: {exc}")
+                        continue
                     sent.append(row.id)
                 if sent:
                     await loop.run_in_executor(self.writer, self._outbox_sent, sent)
@@ -537,7 +543,10 @@ class Ingest:
 
     def _pending_outbox(self) -> list[OutboxMessage]:
         with Session(self.mash.engine, expire_on_commit=False) as session:
-            return list(session.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None)  # noqa: E711
+            # a row that failed MAX_OUTBOX_ATTEMPTS times stays in the table with its last error
+            # (shown on /admin/health) instead of being retried for ever
+            return list(session.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None,  # noqa: E711
+                                                                 OutboxMessage.attempts < MAX_OUTBOX_ATTEMPTS)
                                      .order_by(OutboxMessage.id).limit(500)).all())
 
     def _outbox_sent(self, ids: list[int]) -> None:
