@@ -4,6 +4,7 @@ acknowledgements in receipt order, the broker URL, ``insert_ignore``, the SQLite
 from __future__ import annotations
 
 import asyncio
+import threading
 import struct
 import sys
 import time
@@ -36,7 +37,21 @@ def with_connection(protocol: int, check) -> None:
         client = aiomqtt.Client(hostname="127.0.0.1", port=1, protocol=version)
         check(_Connection(client, protocol))
 
-    asyncio.run(main())
+    # a thread of its own: Playwright's sync API (e2e tests, same session) keeps a loop running
+    # in the main thread, where asyncio.run() refuses to start
+    failure = []
+
+    def run():
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    if failure:
+        raise failure[0]
 
 
 @pytest.mark.parametrize("protocol", [4, 5])
