@@ -99,8 +99,12 @@ def update_catalogue(package_dir: Path, locale: str = "en") -> Path:
             catalog = read_po(fh, locale=locale)
     else:
         catalog = Catalog(locale=locale, project=package_dir.name)
+    before = {m.id for m in catalog if m.id}
+    created = catalog.creation_date
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
+    if {m.id for m in catalog if m.id} == before:
+        catalog.creation_date = created  # no churn in version control when nothing changed
     with po.open("wb") as fh:
         write_po(fh, catalog, width=100, omit_header=False, sort_output=True)
     return po
