@@ -13,6 +13,7 @@ from flask import g, has_app_context, current_app
 from sqlalchemy import event, create_engine, false
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import Field, Session, SQLModel
 
 from .tenancy import current_municipality_id
@@ -34,24 +35,68 @@ UNSCOPED = {"mash_unscoped": True}
 
 
 _tenant_classes: tuple[type, ...] = ()
+_class_of_table: dict = {}
 _mapper_count = -1
+_options: dict = {}
 
 
 def tenant_classes() -> tuple[type, ...]:
     """Every mapped TenantModel subclass (recomputed only when new mappers appear)."""
-    global _tenant_classes, _mapper_count
-    mappers = SQLModel._sa_registry.mappers
-    if len(mappers) != _mapper_count:
-        _tenant_classes = tuple(m.class_ for m in mappers if issubclass(m.class_, TenantModel))
-        _mapper_count = len(mappers)
+    global _tenant_classes, _class_of_table, _mapper_count
+    registry = SQLModel._sa_registry
+    count = len(registry._managers)  # cheap; ``registry.mappers`` builds a set on every call
+    if count != _mapper_count:
+        _tenant_classes = tuple(m.class_ for m in registry.mappers if issubclass(m.class_, TenantModel))
+        # by name: comparing (annotated) Table objects builds SQL expressions instead
+        _class_of_table = {cls.__table__.fullname: cls for cls in _tenant_classes}
+        _mapper_count = count
+        _options.clear()
+        _involved_by_shape.clear()
     return _tenant_classes
 
 
 def _criteria(cls, mid):
-    # one option per mapped class: a criteria on the unmapped mixin cannot be built with SQLModel
-    if mid is None:
-        return with_loader_criteria(cls, lambda c: false(), include_aliases=True)
-    return with_loader_criteria(cls, lambda c: c.municipality_id == mid, include_aliases=True)
+    """The filter option for one class and municipality, built once and reused (options are
+    immutable); a criteria on the unmapped mixin itself cannot be built with SQLModel."""
+    key = (cls, mid)
+    option = _options.get(key)
+    if option is None:
+        # plain expressions, not lambdas: a lambda's closure is re-inspected on every execution
+        criterion = false() if mid is None else cls.municipality_id == mid
+        option = with_loader_criteria(cls, criterion, include_aliases=True)
+        _options[key] = option
+    return option
+
+
+_involved_by_shape: dict = {}
+
+
+def _involved(statement) -> list[type]:
+    """The tenant classes whose tables the statement touches (FROM, joins, subqueries);
+    filtering only those keeps the guard cheap however many plugins are installed. The answer
+    is remembered per statement shape (SQLAlchemy's cache key, which it computes anyway)."""
+    tenant_classes()
+    cache_key = statement._generate_cache_key()
+    if cache_key is None:
+        return _find_involved(statement)
+    found = _involved_by_shape.get(cache_key.key)
+    if found is None:
+        if len(_involved_by_shape) > 10_000:
+            _involved_by_shape.clear()
+        found = _involved_by_shape[cache_key.key] = _find_involved(statement)
+    return found
+
+
+def _find_involved(statement) -> list[type]:
+    found = []
+    for table in find_tables(statement, include_aliases=True, include_joins=True, include_selects=True,
+                             include_crud=True):
+        while not hasattr(table, "fullname") and hasattr(table, "element"):  # alias → its table
+            table = table.element
+        cls = _class_of_table.get(getattr(table, "fullname", None))
+        if cls is not None:
+            found.append(cls)
+    return found
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
@@ -61,7 +106,9 @@ def _scope_to_municipality(state) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     mid = current_municipality_id()
-    state.statement = state.statement.options(*(_criteria(cls, mid) for cls in tenant_classes()))
+    classes = dict.fromkeys(_involved(state.statement))
+    if classes:
+        state.statement = state.statement.options(*(_criteria(cls, mid) for cls in classes))
 
 
 @event.listens_for(OrmSession, "before_flush")

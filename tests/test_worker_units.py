@@ -4,6 +4,7 @@ acknowledgements in receipt order, the broker URL, ``insert_ignore``, the SQLite
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 import threading
 import struct
 import sys
@@ -155,3 +156,17 @@ def test_the_sqlite_lease_has_one_holder_and_expires(tmp_path):
     assert Leadership(engine, holder="b", lease_seconds=0.5).try_acquire(), "a restarted b takes its own lease at once"
     b.release()
     assert a.try_acquire()
+
+
+def test_insert_ignore_stores_json_columns(mash_app_factory):
+    # PostgreSQL's one-statement path cannot carry dicts in array parameters: it must fall back
+    from mash_core.api import db_session, insert_ignore, municipality_context, select
+    from mash_core.models import AuditEntry
+
+    app = mash_app_factory(plugins=())
+    with app.app_context(), municipality_context(1):
+        assert insert_ignore(AuditEntry, [{"action": "test.json", "details": {"a": [1, 2]}, "actor": "t",
+                                           "target": "", "at": datetime.now(timezone.utc)}]) == 1
+        db_session().commit()
+        row = db_session().exec(select(AuditEntry).where(AuditEntry.action == "test.json")).one()
+    assert row.details == {"a": [1, 2]}

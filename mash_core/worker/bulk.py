@@ -8,7 +8,7 @@ no left-out column has a Python-side default; otherwise ``executemany`` as well.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import JSON, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -50,6 +50,8 @@ def _unnest_statement(table, rows: list[dict], dialect):
     columns = []
     for column in table.columns:
         if column.name in keys:
+            if isinstance(column.type, JSON):
+                return None  # psycopg cannot put dicts into an array parameter
             columns.append(column)
         elif column.default is not None:  # the generic path applies Python-side defaults
             return None

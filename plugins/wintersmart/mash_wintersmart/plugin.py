@@ -1,7 +1,7 @@
 """Manifest and hook implementations of the WinterSMART plugin."""
 
-from mash_core.api import (Link, Manifest, Permission, Role, Tile, Widget, _l, db_session, hookimpl, render,
-                           select)
+from mash_core.api import (EventType, Job, Link, Manifest, Permission, Role, Subscription, Tile, Widget, _l,
+                           db_session, hookimpl, render, select)
 
 from . import demo
 from .settings import WinterSmartSettings
@@ -56,3 +56,41 @@ def _widget() -> str:
 @hookimpl
 def mash_load_demo(municipality):
     demo.load()
+
+
+@hookimpl
+def mash_register_subscriptions():
+    from .ingest import store_observations
+    from .schemas import ObservationMessageSchema, datastream_adapter, station_adapter, ttn_uplink
+
+    return [
+        # mash/<municipality>/wintersmart/obs/<thing>: several datastreams at one time
+        Subscription("obs/+", ObservationMessageSchema, store_observations, adapter=station_adapter, id="station"),
+        # mash/<municipality>/wintersmart/obs/<thing>/<datastream>: one value
+        Subscription("obs/+/+", ObservationMessageSchema, store_observations, adapter=datastream_adapter,
+                     id="datastream"),
+        # The Things Stack v3 uplinks, bridged from v3/<app>@<tenant>/devices/<device>/up
+        Subscription("ttn/+/devices/+/up", ObservationMessageSchema, store_observations, adapter=ttn_uplink,
+                     id="ttn"),
+    ]
+
+
+@hookimpl
+def mash_register_jobs():
+    from .assess import assess_all
+    from .retention import retention_job
+
+    return [
+        Job("icerisk", assess_all, trigger="interval", trigger_args={"minutes": 5}, misfire_grace_time=120,
+            description=_l("Glätterisiko aller Messstationen und Straßenabschnitte neu bewerten")),
+        Job("retention", retention_job, trigger="cron", trigger_args={"hour": "3", "minute": "17"},
+            misfire_grace_time=6 * 3600,
+            description=_l("Alte Messwerte zu Stundenwerten zusammenfassen, alte Bewertungen ausdünnen")),
+    ]
+
+
+@hookimpl
+def mash_register_events():
+    return [EventType("level_changed", "The ice-risk level of a station or road segment changed. Payload: "
+                      "thing_id, road_segment_id (null for a station without segment), level, previous_level, "
+                      "reasons, valid_time.", bridge=True)]

@@ -1,10 +1,24 @@
-"""Settings schema of the WinterSMART plugin (rendered as the admin form)."""
+"""Settings schema of the WinterSMART plugin (rendered as the admin form).
+
+The ice-risk thresholds default to the values of the domain brief (§1.4, §2, §4, §5); each
+field's description names the source of its default. The README lists them all.
+"""
 
 import marshmallow as ma
 
-from mash_core.api import _l
+from mash_core.api import _, _l
 
 PHONE = ma.validate.Regexp(r"^[0-9+ ()/-]*$", error="Nur Ziffern, Leerzeichen und + ( ) / - erlaubt.")
+
+
+def _float(default, low, high, label, description):
+    return ma.fields.Float(load_default=default, allow_nan=False, validate=ma.validate.Range(low, high),
+                           metadata={"label": label, "description": description})
+
+
+def _int(default, low, high, label, description):
+    return ma.fields.Integer(load_default=default, strict=False, validate=ma.validate.Range(low, high),
+                             metadata={"label": label, "description": description})
 
 
 class WinterSmartSettings(ma.Schema):
@@ -16,3 +30,72 @@ class WinterSmartSettings(ma.Schema):
                                      metadata={"label": _l("Erreichbarkeit der Hotline (z. B. „in der Wintersaison rund um die Uhr“)")})
     contact_email = ma.fields.Email(load_default=None, allow_none=True,
                                     metadata={"label": _l("E-Mail für Hinweise zum Winterdienst (optional)")})
+
+    # -- ice risk: levels (brief §4) ------------------------------------------------------------
+    near_tcrit_k = _float(1.0, 0.0, 5.0, _l("Glättegefahr möglich: Abstand zur kritischen Temperatur (K)"),
+                          _l("Stufe 1, wenn die Fahrbahntemperatur (jetzt oder in 3 Stunden) höchstens so viel über "
+                             "der kritischen Temperatur liegt. Voreinstellung 1 K."))
+    near_dewpoint_k = _float(2.0, 0.0, 10.0, _l("Glättegefahr möglich: Abstand zum Taupunkt (K)"),
+                             _l("Stufe 1, wenn die Fahrbahn zugleich höchstens so viel wärmer als der Taupunkt ist. "
+                                "Voreinstellung 2 K."))
+    moisture_dewpoint_k = _float(1.0, 0.0, 5.0, _l("Feuchte durch Tau oder Reif: Abstand zum Taupunkt (K)"),
+                                 _l("Die Fahrbahn gilt als feucht, wenn sie höchstens so viel wärmer als der Taupunkt "
+                                    "ist. Voreinstellung 1 K."))
+    freezing_precip_rst_c = _float(0.833, -5.0, 5.0, _l("Gefrierender Regen: höchste Fahrbahntemperatur (°C)"),
+                                   _l("Stufe 3 bei gefrierendem Regen oder Sprühregen bis zu dieser "
+                                      "Fahrbahntemperatur. Voreinstellung 0,833 °C (Pikalert/MDSS)."))
+    friction_warning = _float(0.70, 0.0, 1.0, _l("Griffigkeit für Stufe 2"),
+                              _l("Stufe 2 bei Griffigkeit unter diesem Wert und Fahrbahn unter 0 °C. "
+                                 "Voreinstellung 0,70 (IRIS)."))
+    friction_ice = _float(0.60, 0.0, 1.0, _l("Griffigkeit für Stufe 3"),
+                          _l("Stufe 3 bei Griffigkeit unter diesem Wert und Fahrbahn unter 0 °C. "
+                             "Voreinstellung 0,60 (IRIS)."))
+    hysteresis_min = _int(30, 0, 1440, _l("Haltezeit einer Warnstufe (Minuten)"),
+                          _l("Eine Stufe sinkt erst, wenn ihre Bedingung so lange nicht mehr erfüllt war, oder nach "
+                             "dem Streuen mit bestätigt tieferem Gefrierpunkt. Voreinstellung 30 Minuten."))
+    # -- ice risk: nowcast (brief §5) -----------------------------------------------------------
+    nowcast_window_min = _int(60, 15, 360, _l("Prognose: Zeitfenster des Trends (Minuten)"),
+                              _l("Der Trend der Fahrbahntemperatur wird aus diesem Zeitraum geschätzt (Theil-Sen). "
+                                 "Voreinstellung 60 Minuten."))
+    nowcast_min_points = _int(4, 2, 100, _l("Prognose: Mindestzahl an Messwerten"),
+                              _l("Weniger Messwerte im Zeitfenster ergeben keine Prognose. Voreinstellung 4."))
+    nowcast_max_slope_k_per_h = _float(3.0, 0.1, 20.0, _l("Prognose: größte Temperaturänderung (K pro Stunde)"),
+                                       _l("Der Trend wird auf diesen Betrag begrenzt. Voreinstellung 3 K/h."))
+    nowcast_dewpoint_floor_k = _float(1.0, 0.0, 10.0, _l("Prognose: höchstens so weit unter den Taupunkt (K)"),
+                                      _l("Beim Abkühlen sinkt die Prognose nicht weiter unter den Taupunkt. "
+                                         "Voreinstellung 1 K."))
+    windy_m_s = _float(5.0, 0.0, 75.0, _l("Prognose unsicher ab Windgeschwindigkeit (m/s)"),
+                       _l("Bei mehr Wind wird die Prognose als unsicher markiert. Voreinstellung 5 m/s."))
+    cloudy_pct = _float(75.0, 0.0, 100.0, _l("Prognose unsicher ab Bewölkung (%)"),
+                        _l("Bei mehr Bewölkung wird die Prognose als unsicher markiert. Voreinstellung 75 %."))
+    dilution_margin_k = _float(0.0, 0.0, 5.0, _l("Zuschlag auf den gemessenen Gefrierpunkt bei Verdünnung (K)"),
+                               _l("Wächst der Wasserfilm oder fällt Niederschlag, ist der gemessene Gefrierpunkt zu "
+                                  "günstig; dieser Zuschlag wird dann addiert. Voreinstellung 0 K (nur markieren)."))
+    # -- plausibility (brief §2) ----------------------------------------------------------------
+    max_obs_age_min = _int(30, 1, 1440, _l("Höchstalter von Messwerten für die Bewertung (Minuten)"),
+                           _l("Ältere Messwerte werden bei der Glättebewertung nicht mehr verwendet. "
+                              "Voreinstellung 30 Minuten."))
+    frozen_state_max_air_c = _float(1.0, -10.0, 10.0,
+                                    _l("Gefrorener Fahrbahnzustand unplausibel bei Lufttemperatur über (°C)"),
+                                    _l("Meldet ein Sensor Eis, Reif oder Schnee bei wärmerer Luft, wird die Meldung "
+                                       "verworfen. Voreinstellung 1 °C (Pikalert)."))
+    wet_state_min_air_c = _float(0.0, -10.0, 10.0, _l("Nasser Fahrbahnzustand unplausibel bei Lufttemperatur bis (°C)"),
+                                 _l("Meldet ein Sensor Nässe, Feuchte oder Tau bei dieser oder kälterer Luft, wird die "
+                                    "Meldung verworfen. Voreinstellung 0 °C (Pikalert)."))
+    # -- retention --------------------------------------------------------------------------------
+    raw_retention_days = _int(30, 1, 3650, _l("Rohdaten aufbewahren (Tage)"),
+                              _l("Ältere Messwerte werden zu Stundenwerten (Mittel, Minimum, Maximum) "
+                                 "zusammengefasst. Voreinstellung 30 Tage."))
+    assessment_retention_days = _int(90, 1, 3650, _l("Glättebewertungen aufbewahren (Tage)"),
+                                     _l("Von älteren Bewertungen bleiben nur die Wechsel der Warnstufe. "
+                                        "Voreinstellung 90 Tage."))
+
+    @ma.validates_schema
+    def _consistent(self, data, **kwargs):
+        if "friction_ice" in data and "friction_warning" in data and data["friction_ice"] > data["friction_warning"]:
+            raise ma.ValidationError(_("Der Wert für Stufe 3 darf nicht größer sein als der für Stufe 2."),
+                                     field_name="friction_ice")
+        if "wet_state_min_air_c" in data and "frozen_state_max_air_c" in data \
+                and data["wet_state_min_air_c"] > data["frozen_state_max_air_c"]:
+            raise ma.ValidationError(_("Muss kleiner oder gleich der Grenze für gefrorene Zustände sein."),
+                                     field_name="wet_state_min_air_c")
