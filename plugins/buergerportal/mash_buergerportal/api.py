@@ -44,3 +44,11 @@ def assistant_birth(answers):
     with the offending parameters named in ``errors.query``.
     """
     return build_plan(Answers(**answers)).to_dict(), 200, {"Cache-Control": "no-store"}
+
+
+# Kita search (routes in kita_api.py)
+from . import kita_api  # noqa: E402,F401
+
+
+# Service catalogue, search, help directory (routes in catalogue_api.py)
+from . import catalogue_api  # noqa: E402,F401

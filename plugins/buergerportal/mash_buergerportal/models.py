@@ -22,3 +22,13 @@ class Office(TenantModel, table=True):
     email: str = Field(default="", max_length=254)
     #: step-free access, lift, accessible toilet, hearing loop … or whom to ask
     accessibility: str = Field(default="", max_length=500)
+
+
+# Kita search and pre-registration (tables in kita_models.py)
+from .kita_models import (KitaChild, KitaFacility, KitaOffer, KitaQuota, KitaRegistration,  # noqa: E402,F401
+                          KitaWish)
+
+
+# Service catalogue, life situations, help directory, search index, usage counters
+from .catalogue_models import (HelpEntry, HelpTopic, LifeSituation, LifeSituationService,  # noqa: E402,F401
+                               SearchDoc, Service, UsageCount)

@@ -15,6 +15,7 @@ manifest = Manifest(
     settings=BuergerportalSettings,
     permissions=(
         Permission("buergerportal.edit", _l("Bürgerämter und Inhalte des Bürgerportals pflegen"), ("staff",)),
+        Permission("buergerportal.kita", _l("Kita-Vormerkungen bearbeiten und Plätze anbieten"), ("staff",)),
     ),
 )
 
@@ -40,7 +41,8 @@ def mash_slot_items(slot, request):
                      _l("Dienstleistungen nach Lebenslagen – von der Geburt bis zum Umzug – und Ihre Bürgerämter."),
                      "buergerportal.index", priority=10)]
     if slot == "dashboard.widgets":
-        return [Widget(_l("Bürgerportal"), _widget, priority=10, permission="buergerportal.edit")]
+        return [Widget(_l("Bürgerportal"), _widget, priority=10, permission="buergerportal.edit"),
+                Widget(_l("Kita-Vormerkungen"), _kita_widget, priority=11, permission="buergerportal.kita")]
     return None
 
 
@@ -53,3 +55,31 @@ def _widget() -> str:
 @hookimpl
 def mash_load_demo(municipality):
     demo.load()
+    from .catalogue_demo import load as load_catalogue
+    load_catalogue()
+    from .kita_demo import load as load_kitas
+    load_kitas()
+
+
+# -- Kita search and pre-registration ----------------------------------------------------------
+def _kita_widget() -> str:
+    from .kita_views import widget
+    return widget()
+
+
+@hookimpl
+def mash_export_user_data(user):
+    from .kita import export_user_data
+    data = {}
+    data.update(export_user_data(user) or {})
+    return data or None
+
+
+@hookimpl
+def mash_delete_user_data(user):
+    from .kita import delete_user_data
+    delete_user_data(user)
+
+
+# -- Service catalogue, search, help directory -------------------------------------------------
+from . import search_index  # noqa: E402,F401  (installs the listener that keeps the search index in sync)

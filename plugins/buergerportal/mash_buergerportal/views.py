@@ -156,6 +156,8 @@ def birth_plan():
     if errors:
         return _form(errors, 422)
     plan = build_plan(answers)
+    from . import usage  # anonymous counter for editors: no answers are stored
+    usage.count(usage.ASSISTANT_DONE, "geburt")
     query = _answers_query()
     html = render("buergerportal/birth_plan.html", plan=plan, fmt=Formatter(_locale()), query=query,
                   today=datetime.now().date())
@@ -193,3 +195,11 @@ def birth_plan_ics():
                           name=_("Geburt eines Kindes: Ihr Plan"))
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'attachment; filename="geburt-plan.ics"', **NO_STORE})
+
+
+# Kita search and pre-registration (routes in kita_views.py)
+from . import kita_views  # noqa: E402,F401
+
+
+# Service catalogue, search, help directory and the editors' area (routes in catalogue_views.py)
+from . import catalogue_views  # noqa: E402,F401
