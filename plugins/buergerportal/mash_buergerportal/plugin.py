@@ -43,6 +43,8 @@ def mash_slot_items(slot, request):
     if slot == "dashboard.widgets":
         return [Widget(_l("Bürgerportal"), _widget, priority=10, permission="buergerportal.edit"),
                 Widget(_l("Kita-Vormerkungen"), _kita_widget, priority=11, permission="buergerportal.kita")]
+    if slot == "footer.links":
+        return [Link(_l("Leichte Sprache"), "buergerportal.easy_language", priority=35)]
     return None
 
 

@@ -203,3 +203,7 @@ from . import kita_views  # noqa: E402,F401
 
 # Service catalogue, search, help directory and the editors' area (routes in catalogue_views.py)
 from . import catalogue_views  # noqa: E402,F401
+
+
+# Application helper (Kindergeld, Elterngeld) and the Leichte-Sprache page (routes in application_views.py)
+from . import application_views  # noqa: E402,F401

@@ -1,6 +1,9 @@
 // Bürgerportal search: suggestions as you type from /api/v1/buergerportal/search. Without
 // JavaScript the form submits to the search page. Titles and snippets come from the server
 // already escaped (only <mark> is markup) and are inserted as such.
+// The suggestions are a plain list of links under the field (not an ARIA listbox: options must
+// not contain links): arrow down moves the focus into the list, Escape back to the field, and a
+// live region announces how many suggestions there are.
 (function () {
   "use strict";
   document.querySelectorAll("[data-bp-search]").forEach(function (form) {
@@ -8,23 +11,17 @@
     var list = form.querySelector(".bp-suggestions");
     var status = form.querySelector("[data-bp-status]");
     if (!input || !list) { return; }
-    input.setAttribute("role", "combobox");
-    input.setAttribute("aria-autocomplete", "list");
-    input.setAttribute("aria-expanded", "false");
-    list.setAttribute("role", "listbox");
     var timer = null, controller = null, last = "";
 
     function close() {
       list.hidden = true;
       list.innerHTML = "";
-      input.setAttribute("aria-expanded", "false");
     }
 
     function show(results) {
       list.innerHTML = "";
       results.forEach(function (r, i) {
         var li = document.createElement("li");
-        li.setAttribute("role", "option");
         li.id = "bp-suggestion-" + i;
         var a = document.createElement("a");
         a.href = r.url;
@@ -33,8 +30,11 @@
         list.appendChild(li);
       });
       list.hidden = results.length === 0;
-      input.setAttribute("aria-expanded", results.length ? "true" : "false");
-      if (status) { status.textContent = results.length + " " + (document.documentElement.lang === "en" ? "suggestions" : "Vorschläge"); }
+      if (status) {
+        var en = document.documentElement.lang === "en";
+        status.textContent = results.length + " " + (en ? "suggestions" : "Vorschläge") +
+          (results.length ? (en ? ", arrow down to choose" : ", mit Pfeil nach unten auswählen") : "");
+      }
     }
 
     function query() {
