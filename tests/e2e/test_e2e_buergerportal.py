@@ -1,0 +1,381 @@
+"""Bürgerportal journeys in the browser.
+
+1. A parent finds "Elterngeld" by search (without JavaScript and with suggestions as you type),
+   opens the service, runs the assistant "Geburt eines Kindes" with the keyboard and downloads
+   the plan as an iCal file.
+2. A parent registers, adds a child, picks three Kitas and submits a pre-registration; staff offer
+   places in two of them; the parent accepts one, the other offer is withdrawn, and e-mails land
+   in the outbox.
+3. An editor changes a service, keeps it as a draft, publishes it, and the public page shows it.
+4. The pages of the portal at 320 px width: no horizontal scrolling.
+
+Every page visited is scanned with axe, including error states and pages after interactions.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+import time
+import uuid
+from datetime import date, timedelta
+from email import policy
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+BP = "/buergerportal"
+PASSWORD = "ein langes und sicheres Passwort"
+CONFIRM_LINK = re.compile(r"https?://\S+/bestaetigen/\S+")
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def login(page, axe, address: str, password: str) -> None:
+    page.goto("/anmelden")
+    axe(page)
+    page.get_by_label("E-Mail-Adresse").fill(address)
+    page.get_by_label("Passwort").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/anmelden" not in url)
+    axe(page)
+
+
+def mails_to(portal, address: str) -> list:
+    out = []
+    for path in sorted(portal.outbox.glob("*.eml")):
+        mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if mail["To"] == address:
+            out.append(mail)
+    return out
+
+
+def wait_for_mail(portal, address: str, subject_part: str, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for mail in mails_to(portal, address):
+            if subject_part in str(mail["Subject"]):
+                return mail
+        time.sleep(0.1)
+    subjects = [str(m["Subject"]) for m in mails_to(portal, address)]
+    raise AssertionError(f"no e-mail “{subject_part}” to {address}; got {subjects}")
+
+
+def tab_to(page, selector: str, max_tabs: int = 60) -> None:
+    """Press Tab until the element matching ``selector`` has the focus (keyboard only)."""
+    for _ in range(max_tabs):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} not reached with {max_tabs} × Tab")
+
+
+def type_date(page, selector: str, day: date) -> None:
+    """Type a date into ``<input type=date>`` digit by digit, as a keyboard user does. The order of
+    the field's parts follows the browser's own language (not the page's), so try day-first, then
+    month-first."""
+    field = page.locator(selector)
+    for pattern in ("%d%m%Y", "%m%d%Y"):
+        field.blur()
+        field.focus()  # a newly focused date field starts at its first part
+        page.keyboard.type(day.strftime(pattern))
+        if field.input_value() == day.isoformat():
+            return
+    raise AssertionError(f"could not type {day} into {selector}: {field.input_value()!r}")
+
+
+def unfold_ics(text: str) -> list[str]:
+    assert "\r\n" in text, "iCal lines must end with CRLF"
+    return text.replace("\r\n ", "").split("\r\n")
+
+
+def ics_text(value: str) -> str:
+    return (value.replace("\\n", "\n").replace("\\N", "\n").replace("\\,", ",").replace("\\;", ";")
+            .replace("\\\\", "\\"))
+
+
+# -- 1. search → service → assistant → iCal -------------------------------------------------------
+def test_parent_finds_elterngeld_runs_assistant_and_downloads_ical(portal, make_context, axe):
+    # without JavaScript the search form submits to the search page
+    nojs = make_context(java_script_enabled=False).new_page()
+    nojs.goto(f"{BP}/suche")
+    nojs.locator("#bp-q").fill("Elterngeld")
+    nojs.locator("#bp-q").press("Enter")
+    nojs.wait_for_url("**/suche?q=Elterngeld")
+    assert nojs.locator(".bp-results a", has_text="Elterngeld beantragen").count() == 1
+    results_url = nojs.url
+
+    page = make_context().new_page()
+    page.goto(results_url)  # the same server-rendered page, scanned with JavaScript on
+    assert "Treffer" in page.locator("#bp-results").inner_text()
+    axe(page)
+
+    # with JavaScript: Tab to the search field, type, pick the suggestion with the arrow keys
+    page.goto(f"{BP}/suche")
+    axe(page)
+    tab_to(page, "#bp-q")
+    page.keyboard.type("Elterngel")
+    suggestions = page.locator("#bp-suggestions")
+    suggestions.locator("a", has_text="Elterngeld beantragen").wait_for()
+    assert suggestions.is_visible()
+    assert "Vorschläge" in page.locator("[data-bp-status]").inner_text()
+    axe(page)
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert "Elterngeld" in focused, focused
+    # walk down to the service, then follow it with Enter
+    for _ in range(suggestions.locator("a").count()):
+        if page.evaluate("document.activeElement.textContent") == "Elterngeld beantragen":
+            break
+        page.keyboard.press("ArrowDown")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"{BP}/leistungen/elterngeld-beantragen"), page.url
+    assert page.locator("h1").inner_text() == "Elterngeld beantragen"
+    axe(page)
+
+    # the service belongs to the life situation "Geburt eines Kindes", which leads to the assistant
+    page.locator("main").get_by_role("link", name="Geburt eines Kindes").click()
+    page.wait_for_url("**/lebenslagen/geburt-eines-kindes")
+    axe(page)
+    page.locator("main").get_by_role("link", name="Ihr persönlicher Plan nach der Geburt").click()
+    page.wait_for_url(f"**{BP}/geburt")
+    axe(page)
+
+    # submitting without a date: the error summary, accessible as well
+    page.locator("main form button[type=submit]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".error-summary")
+    assert page.locator("#birth_date").get_attribute("aria-invalid") == "true"
+    axe(page)
+
+    # keyboard only: type the date, answer a question with the arrow keys, submit with Enter
+    birth = date.today() - timedelta(days=14)
+    page.locator(".error-summary a[href='#birth_date']").focus()
+    page.keyboard.press("Enter")
+    type_date(page, "#birth_date", birth)
+    tab_to(page, "#children")
+    page.keyboard.type("1")
+    tab_to(page, "input[name=married]:checked")
+    page.keyboard.press("ArrowDown")  # "Nein": not married
+    assert page.locator("input[name=married]:checked").get_attribute("value") == "false"
+    page.keyboard.press("Enter")  # submits the form
+    page.wait_for_url("**/geburt/plan?*")
+    assert page.locator("h1").inner_text() == "Ihr Plan: Geburt eines Kindes"
+    axe(page)
+    titles = [t.strip() for t in page.locator(".bp-plan .bp-step h3").all_inner_texts()]
+    keys = page.locator(".bp-plan .bp-step").evaluate_all("els => els.map(e => e.id.replace('schritt-', ''))")
+    for key in ("geburtsanzeige", "vornamen", "mutterschutz_ende", "kindergeld", "elterngeld", "elternzeit",
+                "kita_vormerkung", "kita_anspruch"):
+        assert key in keys, keys
+
+    # the iCal plan
+    with page.expect_download() as info:
+        page.locator("main").get_by_role("link", name=re.compile("Kalenderdatei herunterladen")).click()
+    download = info.value
+    assert download.suggested_filename == "geburt-plan.ics"
+    raw = open(download.path(), "rb").read().decode("utf-8")
+    lines = unfold_ics(raw)
+    assert lines[0] == "BEGIN:VCALENDAR" and "END:VCALENDAR" in lines
+    assert "VERSION:2.0" in lines
+    events = raw.count("BEGIN:VEVENT")
+    assert events >= len(titles) and events == raw.count("END:VEVENT")
+    blocks = "\n".join(lines).split("BEGIN:VEVENT")[1:]
+    assert all("BEGIN:VALARM" in b and "TRIGGER:-P" in b and "ACTION:DISPLAY" in b for b in blocks), \
+        "every event has a reminder"
+    summaries = [ics_text(line.split(":", 1)[1]) for line in lines if line.startswith("SUMMARY:")]
+    assert len(summaries) == events
+    for title in titles:
+        assert any(s == title or s.startswith(title + " (") for s in summaries), (title, summaries)
+    assert any("Elterngeld" in s for s in summaries)
+    assert all(re.fullmatch(r"DTSTART;VALUE=DATE:\d{8}", line) for line in lines if line.startswith("DTSTART"))
+
+
+# -- 2. Kita pre-registration, offer, acceptance --------------------------------------------------
+def register_parent(portal, page, axe) -> str:
+    address = f"e2e-kita-{uuid.uuid4().hex[:10]}@example.org"
+    page.goto("/registrieren")
+    axe(page)
+    page.get_by_label("E-Mail-Adresse").fill(address)
+    page.get_by_label("Name (optional)").fill("Eltern Kita-Test")
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_label("Passwort wiederholen").fill(PASSWORD)
+    page.locator("#privacy").check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector("text=Fast geschafft")
+    axe(page)
+    mail = wait_for_mail(portal, address, "")
+    link = CONFIRM_LINK.search(mail.get_body(preferencelist=("plain",)).get_content()).group(0)
+    page.goto(link)
+    axe(page)
+    login(page, axe, address, PASSWORD)
+    return address
+
+
+def test_parent_preregisters_staff_offers_parent_accepts(portal, make_context, axe):
+    parent = make_context().new_page()
+    address = register_parent(portal, parent, axe)
+
+    parent.goto(f"{BP}/kita")
+    axe(parent)
+    parent.locator("main").get_by_role("link", name="Meine Vormerkungen").click()
+    parent.wait_for_url(f"**{BP}/kita/meine")
+    assert "Sie haben noch keine Vormerkung" in parent.locator("main").inner_text()
+    axe(parent)
+
+    # add a child, one year old (a Krippe place from the next care year)
+    child = "Ida" + uuid.uuid4().hex[:4]
+    parent.get_by_label("Vorname oder Initialen").fill(child)
+    parent.get_by_label("Geburtsdatum").fill((date.today() - timedelta(days=365)).isoformat())
+    parent.locator("main form").filter(has=parent.locator("#first_name")).locator("button[type=submit]").click()
+    parent.wait_for_url("**/kita/vormerken?child=*")
+    assert child in parent.locator(".flash-success").inner_text()
+    axe(parent)
+
+    # three Kitas with Krippe places as wishes
+    krippen = parent.locator("#wish1 option").evaluate_all(
+        "els => els.filter(o => o.value && o.textContent.includes('Krippe')).map(o => [o.value, o.textContent])")
+    assert len(krippen) >= 3, krippen
+    wishes = krippen[:3]
+    # the same Kita twice is refused, with an accessible error
+    parent.locator("#wish1").select_option(wishes[0][0])
+    parent.locator("#wish2").select_option(wishes[0][0])
+    parent.locator("main form button[type=submit]").click()
+    parent.wait_for_selector(".error-summary")
+    assert "nur einmal" in parent.locator(".error-summary").inner_text()
+    axe(parent)
+    for n, (value, _label) in enumerate(wishes, start=1):
+        parent.locator(f"#wish{n}").select_option(value)
+    parent.locator("main form button[type=submit]").click()
+    parent.wait_for_url(f"**{BP}/kita/meine")
+    axe(parent)
+    section = parent.locator("section.kita-registration", has_text=child)
+    assert "Eingegangen" in section.inner_text()
+    for _value, label in wishes:
+        assert label.split(" (")[0] in section.inner_text()
+    wait_for_mail(portal, address, "Kita-Vormerkung ist eingegangen")
+    care_year = section.locator("h3").inner_text().split("Kindergartenjahr")[-1].strip()
+
+    # staff offer places in the first two wishes
+    staff = make_context().new_page()
+    login(staff, axe, *portal.credentials("staff"))
+    staff.goto(f"{BP}/kita/verwaltung")
+    axe(staff)
+    for value, label in wishes[:2]:
+        name = label.split(" (")[0]
+        staff.goto(f"{BP}/kita/verwaltung")
+        staff.locator("main").get_by_role("link", name=name, exact=True).first.click()
+        staff.wait_for_url(f"**{BP}/kita/verwaltung/{value}*")
+        assert care_year in staff.locator("h1").inner_text()
+        axe(staff)
+        row = staff.locator("tbody tr", has_text=child)
+        assert row.count() == 1
+        row.get_by_role("button", name=re.compile("Platz anbieten")).click()
+        staff.wait_for_selector(".flash-success")
+        assert "Angeboten" in staff.locator("tbody tr", has_text=child).inner_text()
+        axe(staff)
+    wait_for_mail(portal, address, "Kita-Platz wird Ihnen angeboten")
+
+    # the parent sees both offers and accepts the second one
+    parent.goto(f"{BP}/kita/meine")
+    section = parent.locator("section.kita-registration", has_text=child)
+    assert "Angebot liegt vor" in section.inner_text()
+    assert section.locator("tbody tr").count() == 2
+    axe(parent)
+    chosen = wishes[1][1].split(" (")[0]
+    other = wishes[0][1].split(" (")[0]
+    section.locator("tbody tr", has_text=chosen).get_by_role("button", name=re.compile("Platz annehmen")).click()
+    parent.wait_for_selector(".flash-success")
+    axe(parent)
+    section = parent.locator("section.kita-registration", has_text=child)
+    assert "Platz angenommen" in section.locator(".kita-status").inner_text()
+    assert "Angenommen" in section.locator("tbody tr", has_text=chosen).inner_text()
+    assert "Zurückgezogen" in section.locator("tbody tr", has_text=other).inner_text()
+    assert section.get_by_role("button", name=re.compile("Platz annehmen")).count() == 0
+    wait_for_mail(portal, address, "Kita-Platz angenommen")
+
+    # staff see the outcome: accepted in one Kita, no further offer possible in the third
+    staff.goto(f"{BP}/kita/verwaltung/{wishes[2][0]}")
+    row = staff.locator("tbody tr", has_text=child)
+    assert "Platz angenommen" in row.inner_text()
+    assert row.get_by_role("button", name=re.compile("Platz anbieten")).count() == 0
+    axe(staff)
+
+
+# -- 3. editor changes and publishes a service ----------------------------------------------------
+def test_editor_changes_and_publishes_a_service(portal, make_context, axe):
+    slug = "kindergeld-beantragen"
+    teaser = f"Neu geprüft im Test {uuid.uuid4().hex[:6]}: Kindergeld gibt es für jedes Kind."
+    page = make_context().new_page()
+    login(page, axe, *portal.credentials("staff"))
+    page.goto(f"{BP}/redaktion/")
+    axe(page)
+    row = page.locator("tbody tr", has=page.locator(f"a[href*='/redaktion/leistungen/']")).filter(
+        has_text="Kindergeld")
+    row.first.locator("a").click()
+    page.wait_for_url(re.compile(r".*/redaktion/leistungen/\d+$"))
+    edit_url = page.url
+    assert page.locator("#slug").input_value() == slug
+    axe(page)
+
+    # an invalid change is refused with an accessible error summary
+    page.locator("#slug").fill("Kein Slug!")
+    page.get_by_role("button", name="Speichern (bleibt veröffentlicht)").click()
+    page.wait_for_selector(".error-summary")
+    assert page.locator("#slug").get_attribute("aria-invalid") == "true"
+    axe(page)
+    page.locator("#slug").fill(slug)
+
+    # save the change as a draft: not public, but in the preview
+    page.locator("#teaser").fill(teaser)
+    page.get_by_role("button", name="Zurückziehen und als Entwurf speichern").click()
+    page.wait_for_selector(".flash-success")
+    assert "Entwurf" in page.locator(".flash-success").inner_text()
+    axe(page)
+    public = make_context().new_page()
+    assert public.goto(f"{BP}/leistungen/{slug}").status == 404
+    page.locator("main").get_by_role("link", name="Vorschau").click()
+    assert page.locator(".lead").inner_text() == teaser
+    axe(page)
+
+    # publish
+    page.goto(edit_url)
+    page.get_by_role("button", name="Veröffentlichen").click()
+    page.wait_for_selector(".flash-success")
+    assert "veröffentlicht" in page.locator(".flash-success").inner_text()
+    axe(page)
+
+    response = public.goto(f"{BP}/leistungen/{slug}")
+    assert response.status == 200
+    assert public.locator(".lead").inner_text() == teaser
+    axe(public)
+    public.goto(f"{BP}/leistungen/")
+    assert public.locator("main").get_by_role("link", name="Kindergeld beantragen").count() >= 1
+    axe(public)
+
+
+# -- 4. 320 px ------------------------------------------------------------------------------------
+NARROW_PAGES = [
+    f"{BP}/", f"{BP}/suche", f"{BP}/suche?q=Elterngeld", f"{BP}/suche?q=xyzzyqwertz", f"{BP}/leistungen/",
+    f"{BP}/leistungen/elterngeld-beantragen", f"{BP}/lebenslagen/", f"{BP}/lebenslagen/geburt-eines-kindes",
+    f"{BP}/geburt", f"{BP}/geburt/plan?birth_date=31.02.2026",
+    f"{BP}/geburt/plan?birth_date={date.today().isoformat()}&children=2&weeks_early=7",
+    f"{BP}/hilfe", f"{BP}/hilfe?thema=Vergiftung", f"{BP}/kita", f"{BP}/kita?district=Altstadt",
+    f"{BP}/kita/meine", f"{BP}/kita/vormerken", f"{BP}/kita/verwaltung", f"{BP}/redaktion/",
+    f"{BP}/redaktion/leistungen/neu", f"{BP}/redaktion/lebenslagen/neu", f"{BP}/redaktion/hilfe/neu",
+    f"{BP}/redaktion/import",
+]
+
+
+def test_pages_at_320_px(portal, make_context, axe):
+    page = make_context(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True).new_page()
+    login(page, axe, *portal.credentials("staff"))
+    paths = list(NARROW_PAGES)
+    page.goto(f"{BP}/kita")
+    paths.append(page.locator(".kita-results a, main h3 a").first.get_attribute("href"))
+    for path in paths:
+        response = page.goto(path)
+        assert response.status < 500, f"{path} answered {response.status}"
+        axe(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} scrolls horizontally at 320 px: scrollWidth={width}"
