@@ -64,7 +64,7 @@ class MashGroup(click.Group):
                 return self._groups
             for slug, group in app.extensions["mash"].registry.call("mash_register_commands"):
                 if slug != "core" and isinstance(group, click.Command):
-                    self._groups[slug] = group
+                    self._groups[slug] = _in_municipality(group)
         return self._groups
 
     def list_commands(self, ctx):
@@ -72,6 +72,29 @@ class MashGroup(click.Group):
 
     def get_command(self, ctx, name):
         return super().get_command(ctx, name) or self._plugin_groups(ctx).get(name)
+
+
+def _in_municipality(group: click.Command) -> click.Command:
+    """Run a plugin's commands inside the app context with the municipality of ``--municipality``
+    (the core adds the option unless the group declares it) as the current one."""
+    if getattr(group, "_mash_wrapped", False):
+        return group
+    if not any(p.name == "municipality" for p in group.params):
+        def remember(ctx, _param, value):
+            ctx.meta["mash.municipality"] = value
+
+        group.params.append(click.Option(["--municipality"], default=None, expose_value=False,
+                                         callback=remember,
+                                         help="slug of the municipality (default: the default one)"))
+    original = group.invoke
+
+    def invoke(ctx):
+        with acting_on(ctx.params.get("municipality", ctx.meta.get("mash.municipality"))):
+            return original(ctx)
+
+    group.invoke = invoke
+    group._mash_wrapped = True
+    return group
 
 
 def _app_for(ctx) -> Flask:

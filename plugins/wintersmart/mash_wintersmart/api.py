@@ -417,3 +417,11 @@ def assessments(thing, segment, from_, to, limit):
     if to is not None:
         q = q.where(Assessment.valid_time <= to)
     return db_session().exec(q.order_by(Assessment.valid_time.desc(), Assessment.id.desc()).limit(limit)).all()
+
+
+# warnings, CAP feed and signs (their own module, registered on this blueprint)
+from . import warning_api  # noqa: E402,F401
+
+
+# grit bins, silos, refill plans, network import (routes on this blueprint)
+from . import api_bins  # noqa: E402,F401

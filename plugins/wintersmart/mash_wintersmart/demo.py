@@ -24,3 +24,6 @@ def load() -> None:
             session.add(Depot(name=name, address="Anschrift folgt (Beispieldaten)",
                               phone="06221 58-0", salt_capacity_t=capacity))
     session.commit()
+    # roads, bridges, stations, grit bins, signs and silos (grit bins / network part)
+    from . import demo_network
+    demo_network.load()

@@ -58,6 +58,8 @@ class RoadSegment(TenantModel, table=True):
     from_node: Optional[int] = Field(default=None, sa_type=sa.BigInteger)
     to_node: Optional[int] = Field(default=None, sa_type=sa.BigInteger)
     oneway: bool = False
+    #: OSM ``highway`` value of an imported segment (network import, migration wintersmart0004)
+    highway: Optional[str] = Field(default=None, max_length=40)
 
 
 class Thing(TenantModel, table=True):
@@ -163,3 +165,11 @@ class Assessment(TenantModel, table=True):
     #: hysteresis memory: last time each level's entry condition held
     hold: dict = Field(default_factory=dict, sa_type=sa.JSON)
     model_version: str = Field(default="", max_length=40)
+
+
+# warnings and signs (their own module, registered here)
+from .warning_models import Sign, SignCommand, SignOverride, Warning  # noqa: E402,F401
+
+
+# grit bins and salt silos (migration wintersmart0004)
+from .models_bins import ContainerAlert, Container, FillReading, RefillPlan  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """Manifest and hook implementations of the WinterSMART plugin."""
 
-from mash_core.api import (EventType, Job, Link, Manifest, Permission, Role, Subscription, Tile, Widget, _l,
+from mash_core.api import (EventHandler, EventType, Job, Link, Manifest, Permission, Role, Subscription, Tile,
+                           Widget, _l,
                            db_session, hookimpl, render, select)
 
 from . import demo
@@ -62,6 +63,7 @@ def mash_load_demo(municipality):
 def mash_register_subscriptions():
     from .ingest import store_observations
     from .schemas import ObservationMessageSchema, datastream_adapter, station_adapter, ttn_uplink
+    from .signs import SignAckSchema, handle_acks
 
     return [
         # mash/<municipality>/wintersmart/obs/<thing>: several datastreams at one time
@@ -72,6 +74,8 @@ def mash_register_subscriptions():
         # The Things Stack v3 uplinks, bridged from v3/<app>@<tenant>/devices/<device>/up
         Subscription("ttn/+/devices/+/up", ObservationMessageSchema, store_observations, adapter=ttn_uplink,
                      id="ttn"),
+        # mash/<municipality>/wintersmart/signs/<sign>/ack: a sign controller confirms a command (readback)
+        Subscription("signs/+/ack", SignAckSchema, handle_acks, id="sign_ack"),
     ]
 
 
@@ -79,6 +83,8 @@ def mash_register_subscriptions():
 def mash_register_jobs():
     from .assess import assess_all
     from .retention import retention_job
+    from .bins import bins_job
+    from .signs import expire as expire_signs
 
     return [
         Job("icerisk", assess_all, trigger="interval", trigger_args={"minutes": 5}, misfire_grace_time=120,
@@ -86,6 +92,10 @@ def mash_register_jobs():
         Job("retention", retention_job, trigger="cron", trigger_args={"hour": "3", "minute": "17"},
             misfire_grace_time=6 * 3600,
             description=_l("Alte Messwerte zu Stundenwerten zusammenfassen, alte Bewertungen ausdünnen")),
+        Job("bins", bins_job, trigger="interval", trigger_args={"minutes": 5}, misfire_grace_time=120,
+            description=_l("Füllstände der Streugutbehälter und Salzsilos aus neuen Abstandsmessungen ableiten")),
+        Job("signs", expire_signs, trigger="interval", trigger_args={"minutes": 1}, misfire_grace_time=60,
+            description=_l("Abgelaufene Schildbefehle und Übersteuerungen beenden, Schildbefehle erneuern")),
     ]
 
 
@@ -93,4 +103,19 @@ def mash_register_jobs():
 def mash_register_events():
     return [EventType("level_changed", "The ice-risk level of a station or road segment changed. Payload: "
                       "thing_id, road_segment_id (null for a station without segment), level, previous_level, "
-                      "reasons, valid_time.", bridge=True)]
+                      "reasons, valid_time.", bridge=True),
+            EventType("container_low", "A grit bin fell below its low-fill threshold (kind bin_low) or a salt silo "
+                      "below its re-supply threshold (kind silo_resupply); once per crossing. Payload: container_id, "
+                      "key, kind, fill (0..1), threshold, level_kg, forecast_empty_at.", bridge=True)]
+
+
+@hookimpl
+def mash_register_event_handlers():
+    from .warnings import on_level_changed
+    return [EventHandler("wintersmart.level_changed", on_level_changed)]
+
+
+@hookimpl
+def mash_register_commands():
+    from .cli import cli
+    return cli

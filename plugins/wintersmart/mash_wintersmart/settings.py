@@ -90,6 +90,56 @@ class WinterSmartSettings(ma.Schema):
                                      _l("Von älteren Bewertungen bleiben nur die Wechsel der Warnstufe. "
                                         "Voreinstellung 90 Tage."))
 
+    # -- warnings and signs ---------------------------------------------------------------------
+    operator_email = ma.fields.Email(load_default=None, allow_none=True,
+                                     metadata={"label": _l("E-Mail der Einsatzleitung für Glättewarnungen"),
+                                               "description": _l("Erhält eine Nachricht, sobald ein Straßenabschnitt "
+                                                                 "Stufe 2 erreicht (einmal je Anstieg).")})
+    sign_driver = ma.fields.String(load_default="log", validate=ma.validate.OneOf(("log", "mqtt")),
+                                   metadata={"label": _l("Treiber der Warnschilder"),
+                                             "description": _l("„log“ schreibt Befehle nur ins Protokoll, „mqtt“ "
+                                                               "sendet sie an die Schildsteuerungen und erwartet "
+                                                               "eine Bestätigung.")})
+    sign_command_min = _int(60, 5, 1440, _l("Gültigkeit eines Schildbefehls (Minuten)"),
+                            _l("Ein Schild schaltet sich nach dieser Zeit von selbst ab, wenn der Befehl nicht "
+                               "erneuert wird. Voreinstellung 60 Minuten."))
+    cap_sender = ma.fields.String(load_default="", validate=ma.validate.Regexp(r"^[^\s,<&]*$"),
+                                  metadata={"label": _l("Absenderkennung im CAP-Feed (optional)"),
+                                            "description": _l("Zum Beispiel winterdienst@heidelberg.de; leer: "
+                                                              "aus dem Hostnamen gebildet.")})
+
+    # -- grit bins and salt silos (brief §6.3; module bins.py) ---------------------------------
+    fill_median_n = _int(3, 1, 15, _l("Füllstand: Median über die letzten Messungen (Anzahl)"),
+                         _l("Der Füllstand ist der Median der letzten so vielen gültigen Abstandsmessungen. "
+                            "Voreinstellung 3."))
+    bin_low_fill_pct = _float(30.0, 0.0, 100.0, _l("Streugutbehälter: Warnschwelle Füllstand (%)"),
+                              _l("Darunter wird einmal gewarnt und der Behälter muss bei der nächsten Tour "
+                                 "aufgefüllt werden. Voreinstellung 30 %."))
+    refill_optional_pct = _float(60.0, 0.0, 100.0, _l("Streugutbehälter: optional auffüllen unter (%)"),
+                                 _l("Behälter zwischen Warnschwelle und diesem Wert werden mitgenommen, wenn es "
+                                    "sich lohnt. Voreinstellung 60 %."))
+    silo_resupply_pct = _float(30.0, 0.0, 100.0, _l("Salzsilo: Nachschub anfordern unter (%)"),
+                               _l("Darunter meldet ein Silo einmal, dass Salz nachbestellt werden muss. "
+                                  "Voreinstellung 30 % (Vorschlag)."))
+    fill_alert_rearm_pct = _float(5.0, 0.0, 50.0, _l("Füllstand: erneute Warnung erst nach Auffüllen um (Prozentpunkte)"),
+                                  _l("Eine Warnung wird erst wieder möglich, wenn der Füllstand so weit über der "
+                                     "Schwelle lag. Voreinstellung 5 Prozentpunkte."))
+    consumption_window_days = _int(7, 1, 90, _l("Verbrauch: Zeitraum der Schätzung (Tage)"),
+                                   _l("Der Verbrauch wird robust aus den Füllständen dieses Zeitraums geschätzt. "
+                                      "Voreinstellung 7 Tage."))
+    refill_jump_pct = _float(10.0, 1.0, 100.0, _l("Verbrauch: Anstieg, der als Auffüllung gilt (Prozentpunkte)"),
+                             _l("Steigt der Füllstand zwischen zwei Messungen stärker, wurde aufgefüllt; das zählt "
+                                "nicht als Verbrauch. Voreinstellung 10 Prozentpunkte (Vorschlag)."))
+    refill_vehicle_capacity_kg = _float(1000.0, 10.0, 100000.0, _l("Nachfüllfahrzeug: Zuladung (kg)"),
+                                        _l("Wie viel Streugut ein Fahrzeug für die Nachfülltour lädt. "
+                                           "Voreinstellung 1000 kg (Vorschlag)."))
+    refill_interval_days = _float(7.0, 0.5, 60.0, _l("Nachfülltouren: Abstand (Tage)"),
+                                  _l("Für den Nutzen optionaler Behälter: erwarteter Verbrauch bis zur nächsten Tour. "
+                                     "Voreinstellung 7 Tage."))
+    refill_prize_m_per_kg = _float(100.0, 0.0, 100000.0, _l("Nachfülltouren: Umweg je kg erwartetem Verbrauch (m)"),
+                                   _l("So viele Meter Umweg ist es wert, ein kg Streugut vorzeitig aufzufüllen. "
+                                      "Voreinstellung 100 m (Vorschlag)."))
+
     @ma.validates_schema
     def _consistent(self, data, **kwargs):
         if "friction_ice" in data and "friction_warning" in data and data["friction_ice"] > data["friction_warning"]:
@@ -99,3 +149,7 @@ class WinterSmartSettings(ma.Schema):
                 and data["wet_state_min_air_c"] > data["frozen_state_max_air_c"]:
             raise ma.ValidationError(_("Muss kleiner oder gleich der Grenze für gefrorene Zustände sein."),
                                      field_name="wet_state_min_air_c")
+        if "refill_optional_pct" in data and "bin_low_fill_pct" in data \
+                and data["refill_optional_pct"] < data["bin_low_fill_pct"]:
+            raise ma.ValidationError(_("Muss größer oder gleich der Warnschwelle der Streugutbehälter sein."),
+                                     field_name="refill_optional_pct")

@@ -12,3 +12,7 @@ bp = plugin_blueprint("wintersmart", __name__)
 def index():
     depots = db_session().exec(select(Depot).order_by(Depot.name)).all()
     return render("wintersmart/index.html", depots=depots, settings=get_settings("wintersmart"))
+
+
+# the citizen page of current warnings (its own module, registered on this blueprint)
+from . import warning_views  # noqa: E402,F401
