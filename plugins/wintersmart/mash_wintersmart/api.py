@@ -425,3 +425,7 @@ from . import warning_api  # noqa: E402,F401
 
 # grit bins, silos, refill plans, network import (routes on this blueprint)
 from . import api_bins  # noqa: E402,F401
+
+
+# gritting plans (routes on this blueprint)
+from . import plan_api  # noqa: E402,F401

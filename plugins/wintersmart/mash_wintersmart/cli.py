@@ -154,3 +154,55 @@ def simulate_cmd(speed, broker, hours, max_seconds, seed):
         except (OSError, ValueError) as exc:
             raise click.ClickException(f"cannot publish to {broker}: {exc}")
     click.echo(f"published {result.messages} messages in {result.seconds:.1f} s")
+
+
+@cli.command("plan")
+@click.option("--time-limit", type=click.FloatRange(0.1, 3600), default=None,
+              help="seconds of search (default: setting gritting_time_limit_s)")
+@click.option("--vehicles", type=click.IntRange(1, 100), default=None,
+              help="number of gritting vehicles (default: setting gritting_vehicles)")
+@click.option("--seed", type=int, default=0, show_default=True)
+def plan_cmd(time_limit, vehicles, seed):
+    """Plan gritting routes over the required segments from a silo with enough salt; verify, store."""
+    import threading
+    import time
+
+    from mash_core.api import get_settings
+
+    from .planning import PlanningError, plan_gritting
+
+    with acting(_slug()):
+        limit = float(time_limit or get_settings("wintersmart")["gritting_time_limit_s"])
+        best = {"cost": None}
+        done = threading.Event()
+        t0 = time.monotonic()
+        with click.progressbar(length=1000, label="planning", file=sys.stderr, show_eta=False) as bar:
+            shown = [0]
+
+            def tick():
+                while not done.wait(0.25):
+                    target = min(999, int(1000 * (time.monotonic() - t0) / limit))
+                    if target > shown[0]:
+                        bar.label = "planning" + (f" (best {best['cost'] / 1000:.1f} km)" if best["cost"] else "")
+                        bar.update(target - shown[0])
+                        shown[0] = target
+
+            def on_best(elapsed, cost):
+                best["cost"] = cost
+
+            ticker = threading.Thread(target=tick, daemon=True)
+            ticker.start()
+            try:
+                plan = plan_gritting(limit, vehicles, seed=seed, progress=on_best)
+            except PlanningError as exc:
+                raise click.ClickException(str(exc))
+            finally:
+                done.set()
+                ticker.join()
+            bar.update(1000 - shown[0])
+        click.echo(f"plan {plan.id}: {len(plan.routes)} trip(s) on {plan.params['vehicles']} vehicle(s), "
+                   f"{plan.cost_m / 1000:.1f} km, {plan.salt_kg:.0f} kg salt, "
+                   f"{len(plan.params['required'])} segment(s), silo {plan.silo_id}, verified={plan.verified}")
+        for r in plan.routes:
+            click.echo(f"  vehicle {r['vehicle']} trip {r['trip']}: {len(r['segments'])} segment(s), "
+                       f"{r['cost_m'] / 1000:.1f} km, {r['load_kg']} kg")

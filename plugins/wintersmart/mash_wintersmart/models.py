@@ -173,3 +173,7 @@ from .warning_models import Sign, SignCommand, SignOverride, Warning  # noqa: E4
 
 # grit bins and salt silos (migration wintersmart0004)
 from .models_bins import ContainerAlert, Container, FillReading, RefillPlan  # noqa: E402,F401
+
+
+# gritting plans (migration wintersmart0006)
+from .models_plans import GrittingPlan  # noqa: E402,F401

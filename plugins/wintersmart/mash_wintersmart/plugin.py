@@ -37,7 +37,9 @@ def mash_register_api(api):
 @hookimpl
 def mash_slot_items(slot, request):
     if slot == "nav.main":
-        return [Link(_l("WinterSMART"), "wintersmart.index", priority=20)]
+        return [Link(_l("WinterSMART"), "wintersmart.index", priority=20),
+                Link(_l("Leitstand Winterdienst"), "wintersmart.leitstand", priority=21,
+                     permission="wintersmart.operate")]
     if slot == "home.tiles":
         return [Tile(_l("WinterSMART"),
                      _l("Intelligenter Winterdienst: Glättegefahr früh erkennen, warnen und gezielt streuen."),
@@ -57,6 +59,8 @@ def _widget() -> str:
 @hookimpl
 def mash_load_demo(municipality):
     demo.load()
+    from .dashboard import load_demo_signs   # the demo's sign controllers as signs (Leitstand)
+    load_demo_signs()
 
 
 @hookimpl

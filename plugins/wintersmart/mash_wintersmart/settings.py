@@ -140,6 +140,26 @@ class WinterSmartSettings(ma.Schema):
                                    _l("So viele Meter Umweg ist es wert, ein kg Streugut vorzeitig aufzufüllen. "
                                       "Voreinstellung 100 m (Vorschlag)."))
 
+    # -- gritting routes (brief §9; module planning.py) -----------------------------------------
+    gritting_max_priority_class = _int(2, 1, 5, _l("Streuplan: Prioritätsklassen bis einschließlich"),
+                                       _l("Straßenabschnitte dieser und höherer Priorität (kleinere Zahl) werden "
+                                          "immer gestreut. Voreinstellung 2."))
+    gritting_min_level = _int(2, 1, 3, _l("Streuplan: zusätzlich ab Warnstufe"),
+                              _l("Abschnitte anderer Klassen kommen hinzu, wenn ihre aktuelle Glättebewertung "
+                                 "mindestens diese Stufe hat. Voreinstellung 2."))
+    gritting_spread_rate_g_m2 = _float(15.0, 1.0, 100.0, _l("Streuplan: Streudichte (g/m²)"),
+                                       _l("Salzmenge je Quadratmeter Fahrbahn; Bedarf eines Abschnitts = Streudichte × "
+                                          "Länge × Breite. Voreinstellung 15 g/m² (vorbeugendes Streuen, Vorschlag)."))
+    gritting_default_width_m = _float(7.0, 2.0, 40.0, _l("Streuplan: Fahrbahnbreite ohne Angabe (m)"),
+                                      _l("Für Abschnitte ohne eingetragene Breite. Voreinstellung 7 m (Vorschlag)."))
+    gritting_vehicles = _int(2, 1, 100, _l("Streuplan: Zahl der Streufahrzeuge"),
+                             _l("Die Touren werden auf so viele Fahrzeuge verteilt. Voreinstellung 2."))
+    gritting_vehicle_capacity_kg = _float(4000.0, 100.0, 50000.0, _l("Streuplan: Salzvorrat je Fahrzeug (kg)"),
+                                          _l("So viel Salz lädt ein Streufahrzeug; danach lädt es am Silo nach. "
+                                             "Voreinstellung 4000 kg (Vorschlag)."))
+    gritting_time_limit_s = _float(10.0, 1.0, 600.0, _l("Streuplan: Rechenzeit (Sekunden)"),
+                                   _l("So lange sucht der Planer nach besseren Touren. Voreinstellung 10 Sekunden."))
+
     @ma.validates_schema
     def _consistent(self, data, **kwargs):
         if "friction_ice" in data and "friction_warning" in data and data["friction_ice"] > data["friction_warning"]:

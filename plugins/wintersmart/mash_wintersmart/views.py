@@ -16,3 +16,7 @@ def index():
 
 # the citizen page of current warnings (its own module, registered on this blueprint)
 from . import warning_views  # noqa: E402,F401
+# the operator dashboard (Leitstand, its own module, registered on this blueprint)
+from . import dashboard_views  # noqa: E402,F401
+# gritting plans (operator pages, their own module, registered on this blueprint)
+from . import plan_views  # noqa: E402,F401
