@@ -147,33 +147,9 @@ class Database:
 
 
 def build_app(url: str, folder: Path):
-    from sqlmodel import Session
+    from mash_core.testing import build_app as build
 
-    from mash_core.app import create_app
-    from mash_core.config import Settings
-    from mash_core.db import make_engine
-    from mash_core.identity.permissions import CORE_PERMISSIONS
-    from mash_core.migrations_runner import upgrade
-    from mash_core.models import Municipality
-    from mash_core.plugins.state import seed_default_grants
-    from mash_core.tenancy import municipality_context
-    from mash_core.testing import build_registry
-
-    settings = Settings.from_env(instance=folder, database_url=url, secret_key="bench")
-    engine = make_engine(url)
-    app = create_app(settings=settings, registry=build_registry(("wintersmart",)), engine=engine)
-    mash = app.extensions["mash"]
-    upgrade(mash)
-    with Session(engine) as session:
-        m = Municipality(slug=MUNICIPALITY, name="Stadt Heidelberg", is_default=True, hosts="localhost")
-        session.add(m)
-        session.commit()
-        with municipality_context(m.id):
-            seed_default_grants(session, CORE_PERMISSIONS)
-            session.commit()
-        mash.states.set_enabled(session, m, "wintersmart", True)
-    return app
-
+    return build(url, folder, plugins=("wintersmart",), municipalities=(MUNICIPALITY,))
 
 def bench_full_path(app, stations: int, minutes: int, start: datetime) -> dict:
     from mash_wintersmart.ingest import store_observations

@@ -198,28 +198,10 @@ class Database:
 
 def build_app(url: str, folder: Path):
     import mash_wtest.plugin as wplugin
-    from sqlmodel import Session
 
-    from mash_core.app import create_app
-    from mash_core.config import Settings
-    from mash_core.db import make_engine
-    from mash_core.migrations_runner import upgrade
-    from mash_core.models import Municipality
-    from mash_core.testing import build_registry
+    from mash_core.testing import build_app as build
 
-    settings = Settings.from_env(instance=folder, database_url=url, secret_key="bench")
-    registry = build_registry((), {"wtest": wplugin})
-    engine = make_engine(url)
-    app = create_app(settings=settings, registry=registry, engine=engine)
-    mash = app.extensions["mash"]
-    upgrade(mash)
-    with Session(engine) as session:
-        m = Municipality(slug="bench", name="Benchstadt", is_default=True, hosts="localhost")
-        session.add(m)
-        session.commit()
-        mash.states.set_enabled(session, m, "wtest", True)
-    return app
-
+    return build(url, folder, plugins=(), extra={"wtest": wplugin}, municipalities=("bench",))
 
 async def real_path(app, host: str, port: int, n: int, rate: float = 0) -> dict:
     from sqlalchemy import text

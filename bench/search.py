@@ -108,35 +108,15 @@ class Database:
 
 
 def build_app(url: str, folder: Path):
-    from sqlmodel import Session
+    from sqlalchemy import text
 
-    from mash_core.app import create_app
-    from mash_core.config import Settings
-    from mash_core.db import make_engine
-    from mash_core.identity.permissions import CORE_PERMISSIONS
-    from mash_core.migrations_runner import upgrade
-    from mash_core.models import Municipality
-    from mash_core.plugins.state import seed_default_grants
-    from mash_core.tenancy import municipality_context
-    from mash_core.testing import MashClient, build_registry
+    from mash_core.testing import MashClient, build_app as build
 
-    settings = Settings.from_env(instance=folder, database_url=url, secret_key="bench")
-    engine = make_engine(url)
-    app = create_app(settings=settings, registry=build_registry(("buergerportal",)), engine=engine)
+    app = build(url, folder, plugins=("buergerportal",), municipalities=(MUNICIPALITY,))
     app.test_client_class = MashClient
-    mash = app.extensions["mash"]
-    upgrade(mash)
-    with Session(engine) as session:
-        m = Municipality(slug=MUNICIPALITY, name="Stadt Heidelberg", is_default=True, hosts="localhost,127.0.0.1")
-        session.add(m)
-        session.commit()
-        with municipality_context(m.id):
-            seed_default_grants(session, CORE_PERMISSIONS)
-            session.commit()
-        mash.states.set_enabled(session, m, "buergerportal", True)
-        mid = m.id
+    with app.extensions["mash"].engine.connect() as conn:
+        mid = conn.execute(text("SELECT id FROM core_municipality WHERE slug = :s"), {"s": MUNICIPALITY}).scalar()
     return app, mid
-
 
 def services(n: int, seed: int = 7):
     rng = random.Random(seed)

@@ -146,6 +146,35 @@ def login_client(app, user: User, host: str = "localhost"):
     return client
 
 
+def build_app(url: str, folder, plugins: Optional[Iterable[str]] = None, extra: dict | None = None,
+              municipalities: Iterable[str] = ("heidelberg",), enable: bool = True, disabled: Iterable[str] = ()):
+    """An app on the empty database ``url``: migrations applied, ``municipalities`` created (the
+    first is the default one, answering on localhost), the chosen plugins enabled in each.
+    Used by the fixtures and by the benchmarks."""
+    settings = Settings.from_env(instance=folder, database_url=url, secret_key="test-secret-" + uuid.uuid4().hex)
+    settings.notifier = "file"
+    settings.disabled_plugins = list(disabled)
+    registry = build_registry(plugins, extra, disabled)
+    engine = make_engine(url)
+    app = create_app(settings=settings, registry=registry, engine=engine)
+    mash = app.extensions["mash"]
+    upgrade(mash)
+    with Session(engine) as session:
+        for i, slug in enumerate(municipalities):
+            m = Municipality(slug=slug, name=f"Stadt {slug.title()}", is_default=(i == 0),
+                             hosts=("localhost,127.0.0.1," if i == 0 else "") + f"{slug}.test")
+            session.add(m)
+            session.commit()
+            with municipality_context(m.id):
+                seed_default_grants(session, CORE_PERMISSIONS)
+                session.commit()
+                if enable:
+                    for record in sorted(registry.active(), key=lambda r: len(r.manifest.requires)):
+                        session.refresh(m)
+                        mash.states.set_enabled(session, m, record.slug, True)
+    return app
+
+
 @pytest.fixture
 def mash_database_url(tmp_path):
     with fresh_database(tmp_path) as url:
@@ -161,31 +190,11 @@ def mash_app_factory(tmp_path):
                 extra: dict | None = None, enable: bool = True, disabled: Iterable[str] = ()):
         folder = tmp_path / f"instance{len(created)}"
         url = stack.enter_context(fresh_database(folder if folder.mkdir() is None else folder))
-        settings = Settings.from_env(instance=folder, database_url=url, secret_key="test-secret-" + uuid.uuid4().hex)
-        settings.notifier = "file"
-        settings.disabled_plugins = list(disabled)
-        registry = build_registry(plugins, extra, disabled)
-        engine = make_engine(url)
-        app = create_app(settings=settings, registry=registry, engine=engine)
+        app = build_app(url, folder, plugins, extra, municipalities, enable, disabled)
         app.config.update(TESTING=True)
         app.test_client_class = MashClient
-        mash = app.extensions["mash"]
-        upgrade(mash)
-        with Session(engine) as session:
-            for i, slug in enumerate(municipalities):
-                m = Municipality(slug=slug, name=f"Stadt {slug.title()}", is_default=(i == 0),
-                                 hosts=("localhost,127.0.0.1," if i == 0 else "") + f"{slug}.test")
-                session.add(m)
-                session.commit()
-                with municipality_context(m.id):
-                    seed_default_grants(session, CORE_PERMISSIONS)
-                    session.commit()
-                    if enable:
-                        for record in sorted(registry.active(), key=lambda r: len(r.manifest.requires)):
-                            session.refresh(m)
-                            mash.states.set_enabled(session, m, record.slug, True)
         created.append(app)
-        stack.callback(engine.dispose)
+        stack.callback(app.extensions["mash"].engine.dispose)
         return app
 
     yield factory

@@ -12,13 +12,13 @@ import flask
 import marshmallow as ma
 from flask import flash, redirect, request, url_for
 
-from mash_core.api import _, current_user, db_session, render, require_permission, select
+from mash_core.api import _, db_session, render, require_permission, select
 
 from . import dashboard
 from .models import Thing
-from .signs import BLANK, CONTENTS, PICTOGRAM, clear_override, set_override, utcnow
+from .signs import (BLANK, PICTOGRAM, OverrideFields, actor, clear_override, set_override, sign_or_404,
+                    utcnow)
 from .views import bp
-from .warning_models import Sign
 from .warnings import LOCAL_TZ, reason_texts
 
 OPERATE = "wintersmart.operate"
@@ -27,26 +27,11 @@ HOURS = (6, 12, 24, 48)
 DURATIONS = (1, 2, 4, 8, 12, 24, 48, 168)
 
 
-class OverrideForm(ma.Schema):
+class OverrideForm(OverrideFields):
     class Meta:
-        unknown = ma.EXCLUDE
+        unknown = ma.EXCLUDE  # the form also posts its CSRF token
 
-    content = ma.fields.String(required=True, validate=ma.validate.OneOf(CONTENTS))
-    text = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     hours = ma.fields.Integer(required=True, validate=ma.validate.OneOf(DURATIONS))
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
-
-
-def _user() -> str:
-    user = current_user()
-    return user.email if user is not None else "token"
-
-
-def _sign_or_404(session, sign_id: int) -> Sign:
-    sign = session.exec(select(Sign).where(Sign.id == sign_id)).first()
-    if sign is None:
-        flask.abort(404)
-    return sign
 
 
 @bp.get("/leitstand")
@@ -100,7 +85,7 @@ def _chart_table(data: dict, step: timedelta = timedelta(hours=1)) -> list[dict]
 @require_permission(OPERATE)
 def leitstand_override(sign_id):
     session = db_session()
-    sign = _sign_or_404(session, sign_id)
+    sign = sign_or_404(session, sign_id)
     try:
         data = OverrideForm().load(request.form.to_dict())
     except ma.ValidationError as exc:
@@ -110,7 +95,7 @@ def leitstand_override(sign_id):
         return redirect(url_for("wintersmart.leitstand", _anchor="schilder"))
     until = utcnow().replace(microsecond=0) + timedelta(hours=data["hours"])
     text = data["text"].strip() if data["content"] != BLANK else ""
-    set_override(session, sign, data["content"], text, until, _user(), data["reason"].strip())
+    set_override(session, sign, data["content"], text, until, actor(), data["reason"].strip())
     session.commit()
     flash(_("Schild „%(name)s“ ist bis %(until)s Uhr übersteuert.", name=sign.name or sign.key,
             until=dashboard.local(until)), "success")
@@ -121,8 +106,8 @@ def leitstand_override(sign_id):
 @require_permission(OPERATE)
 def leitstand_override_clear(sign_id):
     session = db_session()
-    sign = _sign_or_404(session, sign_id)
-    if clear_override(session, sign, _user()) is None:
+    sign = sign_or_404(session, sign_id)
+    if clear_override(session, sign, actor()) is None:
         flash(_("Schild „%(name)s“ war nicht übersteuert.", name=sign.name or sign.key), "error")
     else:
         session.commit()

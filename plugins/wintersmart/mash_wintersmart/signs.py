@@ -287,3 +287,29 @@ def sign_state(session, sign: Sign, now: Optional[datetime] = None) -> dict:
             "id": override.id, "content": override.content, "text": override.text,
             "until": aware(override.until).isoformat(), "reason": override.reason, "by": override.created_by},
     }
+
+
+# -- shared by the operator dashboard (form) and the operator API (JSON) ------------------------
+class OverrideFields(ma.Schema):
+    """What an operator sets on a sign; the form adds a duration, the API an end time."""
+
+    content = ma.fields.String(required=True, validate=ma.validate.OneOf(CONTENTS))
+    text = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
+
+
+def actor() -> str:
+    """Who acts, for the audit trail: the signed-in operator, or a device token."""
+    from mash_core.api import current_user
+
+    user = current_user()
+    return user.email if user is not None else "token"
+
+
+def sign_or_404(session, sign_id: int) -> Sign:
+    import flask
+
+    sign = session.exec(select(Sign).where(Sign.id == sign_id)).first()
+    if sign is None:
+        flask.abort(404)
+    return sign

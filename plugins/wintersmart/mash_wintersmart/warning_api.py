@@ -15,13 +15,14 @@ from datetime import datetime, timedelta, timezone
 import flask
 import marshmallow as ma
 
-from mash_core.api import (audit, current_municipality, current_user, db_session, get_settings, public,
+from mash_core.api import (audit, current_municipality, db_session, get_settings, public,
                            require_permission, select)
 
 from . import cap
 from .api import OPERATE, _unprocessable, blp
 from .models import RoadSegment
-from .signs import CONTENTS, clear_override, reconcile, set_override, sign_state
+from .signs import (OverrideFields, actor, clear_override, reconcile, set_override, sign_or_404,
+                    sign_state)
 from .warning_models import Sign, Warning
 from .warnings import SLUG, active_warnings, aware, warning_dict
 
@@ -132,26 +133,11 @@ class SignSchema(ma.Schema):
     min_level = ma.fields.Integer(load_default=1, strict=True, validate=ma.validate.Range(1, 3))
 
 
-class OverrideSchema(ma.Schema):
+class OverrideSchema(OverrideFields):
     class Meta:
         unknown = ma.RAISE
 
-    content = ma.fields.String(required=True, validate=ma.validate.OneOf(CONTENTS))
-    text = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     until = ma.fields.AwareDateTime(required=True, default_timezone=timezone.utc)
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
-
-
-def _user() -> str:
-    user = current_user()
-    return user.email if user is not None else "token"
-
-
-def _sign(session, sign_id: int) -> Sign:
-    sign = session.exec(select(Sign).where(Sign.id == sign_id)).first()
-    if sign is None:
-        flask.abort(404)
-    return sign
 
 
 @blp.route("/signs")
@@ -189,12 +175,12 @@ def sign_override(data, sign_id):
     """Manual override until ``until`` (at most 7 days): the sign shows ``content``/``text``
     and automation is suppressed until then or until the override is cleared."""
     session = db_session()
-    sign = _sign(session, sign_id)
+    sign = sign_or_404(session, sign_id)
     now = datetime.now(timezone.utc)
     until = data["until"]
     if until <= now or until - now > MAX_OVERRIDE:
         _unprocessable("invalid until", {"json": {"until": ["must lie in the future, at most 7 days ahead"]}})
-    set_override(session, sign, data["content"], data["text"], until, _user(), data["reason"])
+    set_override(session, sign, data["content"], data["text"], until, actor(), data["reason"])
     session.commit()
     return flask.jsonify(sign_state(session, sign))
 
@@ -204,8 +190,8 @@ def sign_override(data, sign_id):
 def sign_override_clear(sign_id):
     """End the override; the sign follows its segment's warning again."""
     session = db_session()
-    sign = _sign(session, sign_id)
-    if clear_override(session, sign, _user()) is None:
+    sign = sign_or_404(session, sign_id)
+    if clear_override(session, sign, actor()) is None:
         flask.abort(404)
     session.commit()
     return flask.jsonify(sign_state(session, sign))
