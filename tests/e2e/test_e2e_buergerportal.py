@@ -155,13 +155,18 @@ def test_parent_finds_elterngeld_runs_assistant_and_downloads_ical(portal, make_
     page.keyboard.press("Enter")
     type_date(page, "#birth_date", birth)
     tab_to(page, "#children")
+    page.keyboard.press("Control+A")  # replace whatever the field holds, as a user would
     page.keyboard.type("1")
+    assert page.locator("#children").input_value() == "1"
     tab_to(page, "input[name=married]:checked")
     page.keyboard.press("ArrowDown")  # "Nein": not married
     assert page.locator("input[name=married]:checked").get_attribute("value") == "false"
-    page.keyboard.press("Enter")  # submits the form
-    page.wait_for_url("**/geburt/plan?*")
-    assert page.locator("h1").inner_text() == "Ihr Plan: Geburt eines Kindes"
+    # the invalid first attempt already stands at a /geburt/plan?… URL: wait for the new page
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # submits the form
+    assert "/geburt/plan?" in page.url
+    errors = page.locator(".error-summary").all_inner_texts()
+    assert page.locator("h1").inner_text() == "Ihr Plan: Geburt eines Kindes", errors
     axe(page)
     titles = [t.strip() for t in page.locator(".bp-plan .bp-step h3").all_inner_texts()]
     keys = page.locator(".bp-plan .bp-step").evaluate_all("els => els.map(e => e.id.replace('schritt-', ''))")
