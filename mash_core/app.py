@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
 from flask import Flask
 from flask_babel import Babel

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import g
 from flask_babel import lazy_gettext as _l
 
-from .hookspecs import hookspec  # noqa: F401  (documentation: the core implements the specs)
 from .plugins.manifest import Manifest
 from .identity.permissions import CORE_PERMISSIONS
 from .api_markers import hookimpl

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, abort, current_app, g, jsonify, request
 from sqlmodel import select
 
-from ..db import UNSCOPED, close_session, get_session
+from ..db import close_session, get_session
 from ..identity.sessions import load_user
 from ..identity.tokens import authenticate_token
 from ..models import Municipality, User

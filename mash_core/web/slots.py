@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from flask import current_app, g, request, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..identity.permissions import has_permission
-from ..slots import CATALOGUE, Asset, Section, Widget
+from ..slots import CATALOGUE, Section, Widget
 
 
 _CACHE_LIMIT = 2000
