@@ -32,9 +32,9 @@ class PluginStates:
         return cached[1] if cached and cached[0] == municipality.state_version else None
 
     def enabled(self, session: Session, municipality: Municipality) -> frozenset[str]:
-        cached = self._cache.get(municipality.id)
-        if cached and cached[0] == municipality.state_version:
-            return cached[1]
+        hit = self.cached(municipality)
+        if hit is not None:
+            return hit
         with municipality_context(municipality.id):
             rows = session.exec(select(PluginState.slug).where(PluginState.enabled == True)).all()  # noqa: E712
         active = {r.slug for r in self.registry.active()}
