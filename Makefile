@@ -19,9 +19,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml $(wildcard plugins/*/pyproject.
 
 install: $(VENV)/.installed
 
+# The portal with WinterSMART's demo simulator switched on (a cooling night over MQTT, looped;
+# plans every 5 minutes) — the environment lock keeps it out of every other `mash run`.
 demo: install
 	$(BIN)/mash demo load
-	$(BIN)/mash run --host 127.0.0.1 --port 5000
+	MASH_SETTING_WINTERSMART_DEMO_SIMULATOR=true $(BIN)/mash run --host 127.0.0.1 --port 5000
 
 # Debian's Chromium for the end-to-end tests (never `playwright install`).
 browser:

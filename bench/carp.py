@@ -3,6 +3,7 @@ baseline on the shared instances (gdb, val, egl), gaps to the best-known upper b
 
     python bench/carp.py --sets gdb,val,egl --time-limit 30 [--instances N] [--seed 0]
                          [--fleet-limited] [--data DIR] [--egl-g-time-limit 120]
+                         [--jobs 1] [--workers W]
 
 Method
 ------
@@ -19,7 +20,11 @@ verified costs. ``gap = (cost − UB) / UB`` in % with UB the best-known value f
 ``--egl-g-time-limit`` seconds (default: the issue's 120 s, or ``--time-limit`` if that is larger).
 With ``--fleet-limited`` each instance is solved a second time with the fleet bound to the
 instance's vehicle count (``fleet_limited`` per instance and ``fleet_mean_gap_pct`` per set).
-``--instances N`` takes the first N instances of every set (natural order).
+``--instances N`` takes the first N instances of every set (natural order). ``--jobs N`` solves N
+instances at a time in separate processes; ``--workers W`` runs W parallel searches per solve
+(the solver's rounds: every worker searches from the shared best with its own seed; default
+the machine's cores divided by ``--jobs``). ``machine.cpus``, ``jobs`` and ``workers_per_solve``
+are in the JSON: compare runs only with the same figures.
 
 The last line of stdout is one JSON object.
 """
@@ -33,6 +38,7 @@ import platform
 import re
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +74,47 @@ def mean(xs):
     return round(sum(xs) / len(xs), 3) if xs else None
 
 
+def solve_instance(task: tuple[str, float, int, bool, int]) -> dict:
+    """Baseline and solver (and optionally the fleet-limited solver) on one instance."""
+    path, limit, seed, fleet_limited, workers = task
+    inst = read_carp(Path(path))
+    base = solve_baseline(inst)
+    plan = solve_carp(inst, limit, seed=seed, workers=workers)
+    row = {
+        "instance": inst.name,
+        "ub": inst.ub,
+        "lb": inst.lb,
+        "cost": plan.cost,
+        "gap_pct": gap(plan.cost, inst.ub),
+        "time_s": round(plan.runtime_s, 2),
+        "routes": plan.n_vehicles,
+        "verified": plan.verified,
+        "baseline_cost": base.cost,
+        "baseline_gap_pct": gap(base.cost, inst.ub),
+        "baseline_time_s": round(base.runtime_s, 3),
+        "baseline_routes": base.n_vehicles,
+        "vehicles": inst.n_vehicles,
+    }
+    if fleet_limited:
+        try:
+            fp = solve_carp(inst, limit, seed=seed, num_vehicles=inst.n_vehicles, workers=workers)
+            row["fleet_limited"] = {"cost": fp.cost, "gap_pct": gap(fp.cost, inst.ub),
+                                    "time_s": round(fp.runtime_s, 2),
+                                    "routes": fp.n_vehicles, "verified": fp.verified}
+        except NoFeasiblePlan:
+            row["fleet_limited"] = {"cost": None, "gap_pct": None, "feasible": False}
+    return row
+
+
+def report(set_name: str, row: dict, args) -> dict:
+    if not args.quiet:
+        fleet = f"  fleet={row['fleet_limited']['gap_pct']}%" if "fleet_limited" in row else ""
+        print(f"{set_name:6s} {row['instance']:10s} ub={row['ub']:<8d} cost={row['cost']:<8d} "
+              f"gap={row['gap_pct']:6.2f}%  baseline={row['baseline_gap_pct']:6.2f}%{fleet}"
+              f"  t={row['time_s']:.1f}s", file=sys.stderr, flush=True)
+    return row
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", default="gdb,val,egl")
@@ -78,6 +125,10 @@ def main(argv=None) -> int:
     ap.add_argument("--fleet-limited", action="store_true")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="instances solved at the same time, in separate processes")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="parallel searches per solve (default: the cores divided by --jobs)")
     args = ap.parse_args(argv)
 
     names = []
@@ -88,6 +139,7 @@ def main(argv=None) -> int:
     if unknown:
         ap.error(f"unknown set(s) {unknown}; known: gdb, val, egl (= egl-e, egl-s, egl-g), kshs")
     g_limit = args.egl_g_time_limit or max(120.0, args.time_limit)
+    workers = args.workers or max(1, (os.cpu_count() or 1) // args.jobs)
 
     files = sorted(args.data.glob("*.dat"), key=lambda p: natural(p.stem))
     out = {
@@ -96,6 +148,8 @@ def main(argv=None) -> int:
         "egl_g_time_limit_s": g_limit if "egl-g" in names else None,
         "seed": args.seed,
         "fleet_limited": args.fleet_limited,
+        "jobs": args.jobs,
+        "workers_per_solve": workers,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version()},
         "sets": {},
@@ -107,40 +161,13 @@ def main(argv=None) -> int:
         if args.instances:
             chosen = chosen[: args.instances]
         limit = g_limit if set_name == "egl-g" else args.time_limit
-        rows = []
-        for path in chosen:
-            inst = read_carp(path)
-            base = solve_baseline(inst)
-            plan = solve_carp(inst, limit, seed=args.seed)
-            row = {
-                "instance": inst.name,
-                "ub": inst.ub,
-                "lb": inst.lb,
-                "cost": plan.cost,
-                "gap_pct": gap(plan.cost, inst.ub),
-                "time_s": round(plan.runtime_s, 2),
-                "routes": plan.n_vehicles,
-                "verified": plan.verified,
-                "baseline_cost": base.cost,
-                "baseline_gap_pct": gap(base.cost, inst.ub),
-                "baseline_time_s": round(base.runtime_s, 3),
-                "baseline_routes": base.n_vehicles,
-                "vehicles": inst.n_vehicles,
-            }
-            if args.fleet_limited:
-                try:
-                    fp = solve_carp(inst, limit, seed=args.seed, num_vehicles=inst.n_vehicles)
-                    row["fleet_limited"] = {"cost": fp.cost, "gap_pct": gap(fp.cost, inst.ub),
-                                            "time_s": round(fp.runtime_s, 2),
-                                            "routes": fp.n_vehicles, "verified": fp.verified}
-                except NoFeasiblePlan:
-                    row["fleet_limited"] = {"cost": None, "gap_pct": None, "feasible": False}
-            rows.append(row)
-            if not args.quiet:
-                print(f"{set_name:6s} {inst.name:10s} ub={inst.ub:<8d} cost={plan.cost:<8d} "
-                      f"gap={row['gap_pct']:6.2f}%  baseline={row['baseline_gap_pct']:6.2f}%"
-                      + (f"  fleet={row['fleet_limited']['gap_pct']}%" if args.fleet_limited else "")
-                      + f"  t={plan.runtime_s:.1f}s", file=sys.stderr, flush=True)
+        tasks = [(str(p), limit, args.seed, args.fleet_limited, workers) for p in chosen]
+        if args.jobs > 1:
+            with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+                results = pool.map(solve_instance, tasks)
+                rows = [report(set_name, r, args) for r in results]
+        else:
+            rows = [report(set_name, solve_instance(t), args) for t in tasks]
         gaps = [r["gap_pct"] for r in rows]
         entry = {
             "time_limit_s": limit,

@@ -34,7 +34,7 @@ __all__ = [
     "Municipality", "District", "User", "current_municipality", "current_user", "municipality_context",
     "current_municipality_id", "plugin_blueprint", "api_blueprint", "render",
     "require_permission", "has_permission", "public", "audit",
-    "get_setting", "get_settings", "notify", "Message",
+    "get_setting", "get_settings", "notify", "Message", "allow_csp_source",
     "gettext", "lazy_gettext", "ngettext", "_", "_l",
 ]
 
@@ -93,6 +93,20 @@ def get_settings(slug: str) -> dict[str, Any]:
 
 def get_setting(slug: str, key: str) -> Any:
     return get_settings(slug)[key]
+
+
+def allow_csp_source(directive: str, *sources: str) -> None:
+    """Allow host ``sources`` in ``directive`` of the Content-Security-Policy of the current
+    response only (call it in the view, e.g. for the tile server of a map page).
+
+    Only ``img-src`` and ``connect-src`` can be widened, and only with host sources:
+    ``https://host[:port]`` (``https://*.host`` for its subdomains) or ``http://`` on this
+    machine (``localhost``, ``127.x.x.x``, ``[::1]``). Anything else raises :class:`ValueError`;
+    scripts and styles always stay ``'self'``.
+    """
+    from .web.security import allow_source
+
+    allow_source(directive, *sources)
 
 
 def notify(to: str, subject: str, body: str) -> None:

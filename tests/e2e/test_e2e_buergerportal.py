@@ -8,6 +8,11 @@
    in the outbox.
 3. An editor changes a service, keeps it as a draft, publishes it, and the public page shows it.
 4. The pages of the portal at 320 px width: no horizontal scrolling.
+5. An editor changes a published service as a draft (citizens still see the published text),
+   previews and publishes it, and adds a Bürgeramt.
+6. A registered citizen opens the birth plan signed out, signs in through the plan's link (the
+   answers travel in the address), saves the plan with consent and finds it under "Meine Pläne";
+   it opens again, downloads as iCal and is deleted after a confirmation.
 
 Every page visited is scanned with axe, including error states and pages after interactions.
 """
@@ -368,7 +373,7 @@ NARROW_PAGES = [
     f"{BP}/hilfe", f"{BP}/hilfe?thema=Vergiftung", f"{BP}/kita", f"{BP}/kita?district=Altstadt",
     f"{BP}/kita/meine", f"{BP}/kita/vormerken", f"{BP}/kita/verwaltung", f"{BP}/redaktion/",
     f"{BP}/redaktion/leistungen/neu", f"{BP}/redaktion/lebenslagen/neu", f"{BP}/redaktion/hilfe/neu",
-    f"{BP}/redaktion/import",
+    f"{BP}/redaktion/import", f"{BP}/redaktion/buergeraemter/neu", f"{BP}/redaktion/hilfe/themen/neu",
 ]
 
 
@@ -384,3 +389,172 @@ def test_pages_at_320_px(portal, make_context, axe):
         axe(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{path} scrolls horizontally at 320 px: scrollWidth={width}"
+
+
+# -- 5. a draft of a published service, and a new Bürgeramt ----------------------------------------
+def test_editor_drafts_a_published_service_and_adds_an_office(portal, make_context, axe):
+    slug = "reisepass-beantragen"
+    mark = uuid.uuid4().hex[:6]
+    draft_teaser = f"Entwurf {mark}: Den Reisepass beantragen Sie mit Termin im Bürgeramt."
+    citizen = make_context().new_page()
+    assert citizen.goto(f"{BP}/leistungen/{slug}").status == 200
+    live_teaser = citizen.locator(".lead").inner_text()
+    axe(citizen)
+
+    page = make_context().new_page()
+    login(page, axe, *portal.credentials("staff"))
+    page.goto(f"{BP}/redaktion/")
+    page.locator("tbody tr").filter(has_text="Reisepass beantragen").first.locator("a").click()
+    page.wait_for_url(re.compile(r".*/redaktion/leistungen/\d+$"))
+    edit_url = page.url
+    axe(page)
+
+    # save the change as a draft: the published page stays as it is
+    page.locator("#teaser").fill(draft_teaser)
+    page.get_by_role("button", name="Als Entwurf speichern – die veröffentlichte Fassung bleibt online").click()
+    page.wait_for_selector(".flash-success")
+    assert page.get_by_role("heading", name="Entwurf vorhanden").count() == 1
+    assert page.locator("#teaser").input_value() == draft_teaser
+    axe(page)
+    assert citizen.goto(f"{BP}/leistungen/{slug}").status == 200
+    assert citizen.locator(".lead").inner_text() == live_teaser
+    axe(citizen)
+
+    # the preview shows the draft; publish it from there
+    page.locator(".bp-draft-notice").get_by_role("link", name="Vorschau des Entwurfs").click()
+    page.wait_for_url("**/vorschau")
+    assert page.locator(".lead").inner_text() == draft_teaser
+    axe(page)
+    page.get_by_role("button", name="Diesen Entwurf veröffentlichen").click()
+    page.wait_for_url(edit_url)
+    assert "veröffentlicht" in page.locator(".flash-success").inner_text()
+    assert page.get_by_role("heading", name="Entwurf vorhanden").count() == 0
+    axe(page)
+    citizen.goto(f"{BP}/leistungen/{slug}")
+    assert citizen.locator(".lead").inner_text() == draft_teaser
+    axe(citizen)
+
+    # a new Bürgeramt: a wrong e-mail address is refused accessibly, then it is saved
+    name = f"Bürgeramt Test {mark}"
+    page.goto(f"{BP}/redaktion/")
+    page.get_by_role("link", name="Neues Bürgeramt").click()
+    page.wait_for_url("**/redaktion/buergeraemter/neu")
+    axe(page)
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Anschrift").fill("Marktplatz 10, 69117 Heidelberg")
+    page.get_by_label("Öffnungszeiten").fill("Mo–Fr 8–12 Uhr")
+    page.get_by_label("Telefon").fill("06221 58-10580")
+    page.get_by_label("E-Mail-Adresse").fill("test-at-heidelberg")
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_selector(".error-summary")
+    assert page.locator("#email").get_attribute("aria-invalid") == "true"
+    axe(page)
+    page.get_by_label("E-Mail-Adresse").fill("test@heidelberg.de")
+    page.get_by_label("Hinweise zur Barrierefreiheit").fill("Stufenloser Zugang über den Hof")
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_selector(".flash-success")
+    assert name in page.locator(".flash-success").inner_text()
+    axe(page)
+    office_url = page.url
+    # deleting asks first; cancelling keeps the office
+    page.get_by_role("link", name="Bürgeramt löschen …").click()
+    page.wait_for_url("**/loeschen")
+    assert page.get_by_role("button", name="Endgültig löschen").count() == 1
+    axe(page)
+    page.get_by_role("link", name="Abbrechen").click()
+    page.wait_for_url(office_url)
+    citizen.goto(f"{BP}/")
+    row = citizen.locator("tbody tr", has_text=name)
+    assert row.count() == 1 and "test@heidelberg.de" in row.inner_text()
+    assert row.locator("a[href='tel:062215810580']").count() == 1
+    axe(citizen)
+
+
+# -- 6. a registered citizen saves the birth plan and finds it under "Meine Pläne" ---------------
+def test_citizen_saves_the_birth_plan_and_finds_it_under_meine_plaene(portal, make_context, axe):
+    birth = date.today() - timedelta(days=21)
+    plan_url = f"{BP}/geburt/plan?birth_date={birth.isoformat()}&children=2&married=false"
+    label = f"Zwillinge {uuid.uuid4().hex[:6]}"
+
+    # a new account (registered, confirmed); then, signed out, the plan offers the login instead
+    registered = make_context().new_page()
+    address = register_parent(portal, registered, axe)
+    page = make_context().new_page()
+    page.goto(plan_url)
+    axe(page)
+    save = page.locator("section#bp-save")
+    assert save.locator("form").count() == 0
+    save.get_by_role("link", name="Anmelden und Plan speichern").click()
+    page.wait_for_url(lambda url: "/anmelden?next=" in url)
+    axe(page)
+    page.get_by_label("E-Mail-Adresse").fill(address)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/geburt/plan?" in url)  # back at the plan, answers from the address
+    assert f"birth_date={birth.isoformat()}" in page.url and "children=2" in page.url
+    axe(page)
+
+    # saving without the consent is refused accessibly; nothing is lost
+    form = page.locator("section#bp-save form")
+    form.get_by_label("Bezeichnung (freiwillig)").fill(label)
+    form.get_by_role("button", name="Plan in meinem Konto speichern").click()
+    page.wait_for_selector(".error-summary")
+    assert page.locator("#consent").get_attribute("aria-invalid") == "true"
+    assert page.locator("#label").input_value() == label
+    axe(page)
+
+    # with the consent (keyboard: Space ticks the box) the plan is saved
+    page.locator("#consent").focus()
+    page.keyboard.press("Space")
+    assert page.locator("#consent").is_checked()
+    page.locator("section#bp-save").get_by_role("button", name="Plan in meinem Konto speichern").click()
+    page.wait_for_url(re.compile(r".*/geburt/plaene/\d+$"))
+    saved_url = page.url
+    assert "gespeichert" in page.locator(".flash-success").inner_text()
+    assert page.locator("h1").inner_text() == "Ihr Plan: Geburt eines Kindes"
+    assert label in page.locator(".bp-summary").inner_text()
+    assert page.locator("#schritt-mehrlingszuschuss").count() == 1
+    axe(page)
+
+    # "Meine Pläne" lists it; it opens again, recomputed, and its calendar file downloads
+    page.locator("main .bp-actions").get_by_role("link", name="Meine Pläne").click()
+    page.wait_for_url(f"**{BP}/geburt/plaene")
+    row = page.locator("tbody tr", has_text=label)
+    assert row.count() == 1
+    axe(page)
+    with page.expect_download() as info:
+        row.get_by_role("link", name=re.compile("Kalenderdatei")).click()
+    assert info.value.suggested_filename == "geburt-plan.ics"
+    ics = open(info.value.path(), "rb").read().decode("utf-8")
+    assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") >= 8
+    row.get_by_role("link", name=label, exact=True).click()
+    page.wait_for_url(saved_url)
+    assert page.locator("#schritt-vaterschaft").count() == 1
+    axe(page)
+
+    # the account page points there as well
+    page.goto("/konto/")
+    assert "1 von höchstens 20" in page.locator("main").inner_text()
+    axe(page)
+
+    # at 320 px the pages do not scroll sideways
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in (f"{BP}/geburt/plaene", saved_url, plan_url):
+        page.goto(path)
+        axe(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} scrolls horizontally at 320 px: scrollWidth={width}"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # deleting asks first
+    page.goto(f"{BP}/geburt/plaene")
+    page.locator("tbody tr", has_text=label).get_by_role("link", name=re.compile("Löschen")).click()
+    page.wait_for_url("**/loeschen")
+    assert label in page.locator("main").inner_text()
+    axe(page)
+    page.get_by_role("button", name="Ja, Plan endgültig löschen").click()
+    page.wait_for_url(f"**{BP}/geburt/plaene")
+    assert "ist gelöscht" in page.locator(".flash-success").inner_text()
+    assert "Sie haben noch keinen Plan gespeichert." in page.locator("main").inner_text()
+    axe(page)
+    assert page.goto(saved_url).status == 404

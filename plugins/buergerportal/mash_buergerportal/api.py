@@ -52,3 +52,7 @@ from . import kita_api  # noqa: E402,F401
 
 # Service catalogue, search, help directory (routes in catalogue_api.py)
 from . import catalogue_api  # noqa: E402,F401
+
+
+# Plans "Geburt eines Kindes" saved to the citizen's account (routes in plan_api.py)
+from . import plan_api  # noqa: E402,F401

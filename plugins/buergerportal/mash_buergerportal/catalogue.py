@@ -6,6 +6,15 @@ with the sections ``offices``, ``services``, ``life_situations``, ``help_entries
 Each record is checked on its own — against the JSON Schema, then for references (office, parent,
 services, entries), duplicates and cycles — and every rejected record is reported with its section,
 position, key and reason; the others are imported.
+
+Services are exported as they are saved in ``buergerportal_service``: a published service with its
+published (live) text, an unpublished one as it stands. The draft revision of a published service
+(``buergerportal_service_draft``, see ``service_drafts``) is neither exported nor touched by an
+import: the import updates the live version, and the editor then shows that the draft is older
+than the live text (publishing the draft would replace the imported text; discarding it keeps it).
+
+The patterns below (``SLUG``, ``PHONE``, ``URL_PATTERN``, ``EMAIL``) are the ones the editors' forms
+use as well (``editor_forms``), so that a value the editor accepts is one the import accepts.
 """
 
 from __future__ import annotations
@@ -23,7 +32,13 @@ from .models import Office
 
 FORMAT, VERSION = "mash-buergerportal-catalogue", 1
 SLUG = r"^[a-z0-9][a-z0-9-]{0,119}$"
-URL = {"type": "string", "maxLength": 500, "pattern": r"^(https?://\S+)?$"}
+#: a printed telephone number: digits, spaces and + ( ) / -
+PHONE = r"^[0-9+ ()/-]*$"
+#: an absolute http(s) address (or nothing)
+URL_PATTERN = r"^(https?://\S+)?$"
+#: an e-mail address (or nothing): one @, no spaces, a dot in the domain
+EMAIL = r"^([^@\s]+@[^@\s]+\.[^@\s.]+)?$"
+URL = {"type": "string", "maxLength": 500, "pattern": URL_PATTERN}
 TEXT = {"type": "string", "maxLength": 20000}
 LINKS = {"type": "array", "maxItems": 50, "items": {
     "type": "object", "additionalProperties": False, "required": ["name"],
@@ -58,8 +73,9 @@ SCHEMA = {
         "office": {
             "type": "object", "additionalProperties": False, "required": ["name"],
             "properties": {"name": _str(200, 1), "address": _str(300), "opening_hours": _str(1000),
-                           "phone": {"type": "string", "maxLength": 50, "pattern": r"^[0-9+ ()/-]*$"},
-                           "email": _str(254), "accessibility": _str(500)}},
+                           "phone": {"type": "string", "maxLength": 50, "pattern": PHONE},
+                           "email": {"type": "string", "maxLength": 254, "pattern": EMAIL},
+                           "website": URL, "accessibility": _str(500)}},
         "service": {
             "type": "object", "additionalProperties": False, "required": ["slug", "name"],
             "properties": {
@@ -88,8 +104,8 @@ SCHEMA = {
             "properties": {
                 "slug": {"type": "string", "pattern": SLUG}, "name": _str(200, 1),
                 "category": {"enum": list(HELP_CATEGORIES)}, "description": _str(1000),
-                "number": {"type": "string", "maxLength": 50, "pattern": r"^[0-9+ ()/-]*$"},
-                "alt_number": {"type": "string", "maxLength": 50, "pattern": r"^[0-9+ ()/-]*$"},
+                "number": {"type": "string", "maxLength": 50, "pattern": PHONE},
+                "alt_number": {"type": "string", "maxLength": 50, "pattern": PHONE},
                 "hours": _str(300), "free_of_charge": {"type": ["boolean", "null"]}, "languages": _str(300),
                 "region": _str(100), "address": _str(300), "website": URL, "source": _str(1000),
                 "last_verified": DATE, "status": {"enum": ["verified", "needs_checking"]},
@@ -116,6 +132,19 @@ def tel_uri(number: str) -> str:
     return f"tel:{'+' if number.startswith('+') else ''}{digits}" if digits else ""
 
 
+def forms_cycle(node, parent, parent_of) -> bool:
+    """True when ``parent`` may not become the parent of ``node``: walking up from ``parent``
+    (``parent_of(x)`` is x's parent or None) reaches ``node`` itself or runs into a loop.
+    Used by the import (keys are slugs) and by the life-situation editor (keys are ids)."""
+    seen = {node}
+    while parent is not None:
+        if parent in seen:
+            return True
+        seen.add(parent)
+        parent = parent_of(parent)
+    return False
+
+
 # -- export --------------------------------------------------------------------------------------
 def _date(value):
     return value.isoformat() if value else None
@@ -136,7 +165,7 @@ def export() -> dict:
     return {
         "$schema": SCHEMA["$id"], "format": FORMAT, "version": VERSION,
         "offices": [{"name": o.name, "address": o.address, "opening_hours": o.opening_hours, "phone": o.phone,
-                     "email": o.email, "accessibility": o.accessibility} for o in offices],
+                     "email": o.email, "website": o.website, "accessibility": o.accessibility} for o in offices],
         "services": [{
             "slug": s.slug, "leika_key": s.leika_key, "name": s.name, "teaser": s.teaser,
             "description": s.description, "prerequisites": list(s.prerequisites), "documents": list(s.documents),
@@ -240,7 +269,7 @@ def import_catalogue(data) -> Report:
         created = office is None
         if created:
             office = Office(name=r["name"])
-        for field in ("address", "opening_hours", "phone", "email", "accessibility"):
+        for field in ("address", "opening_hours", "phone", "email", "website", "accessibility"):
             setattr(office, field, r.get(field, getattr(office, field) if not created else ""))
         session.add(office)
         offices[office.name] = office
@@ -283,19 +312,11 @@ def import_catalogue(data) -> Report:
         if missing:
             report.reject("life_situations", index, r["slug"], f"unknown services: {', '.join(missing)}")
             continue
-        chain, node = {r["slug"]}, parent
         parents = {**{s.slug: None for s in situations.values()}, **file_parents}
         for s in situations.values():
             if s.slug not in file_parents and s.parent_id:
                 parents[s.slug] = next((p.slug for p in situations.values() if p.id == s.parent_id), None)
-        cycle = False
-        while node:
-            if node in chain:
-                cycle = True
-                break
-            chain.add(node)
-            node = parents.get(node)
-        if cycle:
+        if forms_cycle(r["slug"], parent or None, parents.get):
             report.reject("life_situations", index, r["slug"], "parent chain forms a cycle")
             continue
         situation = situations.get(r["slug"])

@@ -27,7 +27,9 @@ def catalogue_schema():
 @blp.route("/catalogue")
 @require_permission("buergerportal.edit")
 def catalogue_export():
-    """The whole catalogue of the municipality (drafts included) in the published format."""
+    """The whole catalogue of the municipality in the published format: unpublished services
+    included, published services with their published text (a draft revision of a published
+    service is not exported)."""
     return catalogue.export(), 200, {"Cache-Control": "no-store"}
 
 

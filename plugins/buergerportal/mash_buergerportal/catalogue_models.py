@@ -1,5 +1,6 @@
 """Tables of the service catalogue, the life-situation tree, the help directory, the search index
-and the anonymous usage counters (all ``buergerportal_*``, created by migration 0002).
+and the anonymous usage counters (all ``buergerportal_*``, created by migration 0002), and the
+draft revisions of published services (migration 0007).
 
 Service fields follow the brief's FIM/XZuFi mapping (§1.2): ``leika_key`` is the
 Leistungsschlüssel (``referenzLeiKa``), ``synonyms`` the *Begriffe im Kontext*, ``last_verified``
@@ -58,6 +59,31 @@ class Service(TenantModel, table=True):
     sources: list = Field(default_factory=list, sa_type=sa.JSON)
     last_verified: Optional[date] = Field(default=None)
     status: str = Field(default=DRAFT, max_length=20)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+#: the fields of a service that the editors change; a draft revision holds all of them
+CONTENT_FIELDS = ("slug", "leika_key", "name", "teaser", "description", "prerequisites", "documents", "procedure",
+                  "deadlines", "processing_time", "costs", "legal", "office_id", "responsible", "forms",
+                  "online_service_url", "appointment_url", "synonyms", "sources", "last_verified")
+
+
+class ServiceDraft(TenantModel, table=True):
+    """The unpublished revision of a *published* service (at most one per service, migration 0007).
+
+    While it exists, citizens and the search keep seeing the service's published fields in
+    ``buergerportal_service``; ``data`` holds the editor's version of every ``CONTENT_FIELDS``
+    field (dates as ISO strings) until it is published (copied onto the service in one
+    transaction) or discarded. Not indexed, not exported. See ``service_drafts``.
+    """
+
+    __tablename__ = "buergerportal_service_draft"
+    __table_args__ = (UniqueConstraint("service_id", name="uq_buergerportal_service_draft_service"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="buergerportal_service.id")
+    data: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
 
 

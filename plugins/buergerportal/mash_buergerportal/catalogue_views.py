@@ -1,41 +1,37 @@
 """Pages of the service catalogue, the search, the help directory and the editors' area.
 
 Public: ``/leistungen/…``, ``/lebenslagen/…``, ``/suche``, ``/hilfe``. Editors (permission
-``buergerportal.edit``): ``/redaktion/…`` — services, life situations and help entries with drafts
-and publication, JSON import/export, the search index, and the anonymous usage figures. Every
-change is a CSRF-protected POST and is audited.
+``buergerportal.edit``): ``/redaktion/…`` — services (with draft revisions of published services,
+see ``service_drafts``) and life situations with publication, JSON import/export, the search
+index, and the anonymous usage figures; the Bürgerämter, the help directory and the topic finder
+are edited in ``editor_views``. Every change is a CSRF-protected POST and is audited; deleting
+asks for confirmation first (a GET page, then the POST).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import date
 
 from flask import Response, abort, flash, redirect, request, url_for
 
 from mash_core.api import _, audit, db_session, public, render, require_permission, select
 
-from . import catalogue, help as helpdir, richtext, search, usage
-from .catalogue_models import (DRAFT, HELP_CATEGORIES, PUBLISHED, HelpEntry, LifeSituation, LifeSituationService,
-                               Service, _now)
+from . import catalogue, editor_forms as forms, help as helpdir, richtext, search, service_drafts, usage
+from .catalogue_models import PUBLISHED, HelpTopic, LifeSituation, LifeSituationService, Service, _now
 from .models import Office
 from .views import bp
 
 EDIT = "buergerportal.edit"
-SLUG_RE = re.compile(catalogue.SLUG)
-URL_RE = re.compile(r"^https?://\S+$")
-PHONE_RE = re.compile(r"^[0-9+ ()/-]*$")
-LINK_LINE = re.compile(r"^(?P<name>[^|]+?)\s*(?:\|\s*(?P<link>\S+))?\s*$")
 SEARCH_LIMIT = 20
+
+
+#: ``{{ number|bp_tel }}``: the ``tel:`` link of a printed number, in every template
+bp.add_app_template_filter(catalogue.tel_uri, "bp_tel")
 
 
 def _helpers() -> dict:
     return {"tel": catalogue.tel_uri, "rich": richtext.render, "category_labels": helpdir.CATEGORY_LABELS}
-
-
-def _css():
-    return url_for("buergerportal.static", filename="buergerportal/catalogue.css")
 
 
 # -- public pages ---------------------------------------------------------------------------------
@@ -159,63 +155,14 @@ def editor_index():
     session = db_session()
     return render("buergerportal/editor_index.html",
                   services=session.exec(select(Service).order_by(Service.name)).all(),
+                  drafts=service_drafts.with_drafts(),
                   tree=_tree(public_only=False),
+                  offices=_offices(),
                   entries=helpdir.directory(public=False),
+                  topics=session.exec(select(HelpTopic).order_by(HelpTopic.title)).all(),
                   views=usage.top(usage.SERVICE_VIEW), empty=usage.top(usage.SEARCH_EMPTY),
-                  assistant=usage.top(usage.ASSISTANT_DONE), category_labels=helpdir.CATEGORY_LABELS)
-
-
-def _lines(value: str) -> list[str]:
-    return [line.strip() for line in (value or "").splitlines() if line.strip()]
-
-
-def _links(value: str, field: str, errors: dict) -> list[dict]:
-    out = []
-    for line in _lines(value):
-        m = LINK_LINE.match(line)
-        link = (m.group("link") or "") if m else ""
-        if not m or (link and not URL_RE.match(link)):
-            errors[field] = _("Jede Zeile: Bezeichnung | https://… (der Link ist freiwillig).")
-            continue
-        out.append({"name": m.group("name").strip(), **({"link": link} if link else {})})
-    return out
-
-
-def _links_text(links) -> str:
-    return "\n".join(f"{x['name']} | {x['link']}" if x.get("link") else x["name"] for x in links or [])
-
-
-def _date_field(value: str, field: str, errors: dict):
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[field] = _("Bitte ein Datum im Format JJJJ-MM-TT angeben.")
-        return None
-
-
-def _slug_field(model, obj, value: str, errors: dict) -> str:
-    """The new slug, or the object's current one when the new one is invalid or taken."""
-    value = (value or "").strip().lower()
-    if not SLUG_RE.match(value):
-        errors["slug"] = _("Nur Kleinbuchstaben, Ziffern und Bindestriche, zum Beispiel elterngeld-beantragen.")
-    elif db_session().exec(select(model.id).where(model.slug == value, model.id != (obj.id or 0))).first():
-        errors["slug"] = _("Diese Kurzadresse ist schon vergeben.")
-    return obj.slug if "slug" in errors else value
-
-
-def _url_field(value: str, field: str, errors: dict) -> str:
-    value = (value or "").strip()
-    if value and not URL_RE.match(value):
-        errors[field] = _("Bitte eine vollständige Adresse mit https:// angeben.")
-    return value[:500]
-
-
-def _publish_state(current: str) -> str:
-    action = request.form.get("action", "draft")
-    return PUBLISHED if action == "publish" else DRAFT if action in ("draft", "unpublish") else current
+                  assistant=usage.top(usage.ASSISTANT_DONE), category_labels=helpdir.CATEGORY_LABELS,
+                  tel=catalogue.tel_uri)
 
 
 # services ----------------------------------------------------------------------------------------
@@ -225,34 +172,34 @@ def _service_form(service: Service) -> dict:
             "prerequisites": "\n".join(service.prerequisites or []), "documents": "\n".join(service.documents or []),
             "procedure": service.procedure, "deadlines": service.deadlines,
             "processing_time": service.processing_time, "costs": service.costs,
-            "legal": _links_text(service.legal), "office_id": str(service.office_id or ""),
-            "responsible": service.responsible, "forms": _links_text(service.forms),
+            "legal": forms.links_text(service.legal), "office_id": str(service.office_id or ""),
+            "responsible": service.responsible, "forms": forms.links_text(service.forms),
             "online_service_url": service.online_service_url, "appointment_url": service.appointment_url,
             "synonyms": "\n".join(service.synonyms or []), "sources": "\n".join(service.sources or []),
             "last_verified": service.last_verified.isoformat() if service.last_verified else ""}
 
 
 def _service_save(service: Service) -> dict:
+    """Fill ``service``'s editable fields from the form; the errors by field."""
     f, errors = request.form, {}
-    service.slug = _slug_field(Service, service, f.get("slug"), errors)
-    service.name = f.get("name", "").strip()[:200]
-    if not service.name:
-        errors["name"] = _("Bitte geben Sie die Bezeichnung der Leistung an.")
+    service.slug = forms.slug_field(Service, service, f.get("slug"), errors)
+    service.name = forms.required(forms.text("name", 200), "name", errors,
+                                  _("Bitte geben Sie die Bezeichnung der Leistung an."))
     leika = f.get("leika_key", "").strip()
     if leika and not re.fullmatch(r"\d{14}", leika):
         errors["leika_key"] = _("Der Leistungsschlüssel hat 14 Ziffern.")
     service.leika_key = leika or None
     for name, size in (("teaser", 500), ("deadlines", 1000), ("processing_time", 300), ("costs", 500),
                        ("responsible", 300)):
-        setattr(service, name, f.get(name, "").strip()[:size])
-    service.description = f.get("description", "").strip()[:20000]
-    service.procedure = f.get("procedure", "").strip()[:20000]
+        setattr(service, name, forms.text(name, size))
+    service.description = forms.text("description", 20000)
+    service.procedure = forms.text("procedure", 20000)
     for name in ("prerequisites", "documents", "synonyms", "sources"):
-        setattr(service, name, [line[:500] for line in _lines(f.get(name, ""))])
-    service.legal = _links(f.get("legal", ""), "legal", errors)
-    service.forms = _links(f.get("forms", ""), "forms", errors)
-    service.online_service_url = _url_field(f.get("online_service_url"), "online_service_url", errors)
-    service.appointment_url = _url_field(f.get("appointment_url"), "appointment_url", errors)
+        setattr(service, name, [line[:500] for line in forms.lines(f.get(name, ""))])
+    service.legal = forms.links(f.get("legal", ""), "legal", errors)
+    service.forms = forms.links(f.get("forms", ""), "forms", errors)
+    service.online_service_url = forms.url_field(f.get("online_service_url"), "online_service_url", errors)
+    service.appointment_url = forms.url_field(f.get("appointment_url"), "appointment_url", errors)
     office_id = f.get("office_id", "").strip()
     service.office_id = None
     if office_id:
@@ -261,9 +208,7 @@ def _service_save(service: Service) -> dict:
             errors["office_id"] = _("Bitte wählen Sie ein Bürgeramt aus der Liste.")
         else:
             service.office_id = office.id
-    service.last_verified = _date_field(f.get("last_verified"), "last_verified", errors)
-    service.status = _publish_state(service.status)
-    service.updated_at = _now()
+    service.last_verified = forms.date_field(f.get("last_verified"), "last_verified", errors)
     return errors
 
 
@@ -271,51 +216,143 @@ def _offices():
     return db_session().exec(select(Office).order_by(Office.name)).all()
 
 
+def _service_page(service: Service, form: dict, errors: dict, draft=None):
+    return forms.form_page("buergerportal/editor_service.html", errors, service=service, form=form, draft=draft,
+                           stale=bool(draft and service_drafts.is_stale(service, draft)), offices=_offices())
+
+
 @bp.route("/redaktion/leistungen/neu", methods=["GET", "POST"])
 @bp.route("/redaktion/leistungen/<int:service_id>", methods=["GET", "POST"])
 @require_permission(EDIT)
 def edit_service(service_id=None):
+    """A new or unpublished service is edited in place. A published one: "als Entwurf speichern"
+    keeps the published text online and saves a draft revision (``service_drafts``);
+    "veröffentlichen" publishes the form at once; "zurückziehen" takes the service offline."""
     session = db_session()
     service = session.get(Service, service_id) if service_id else Service(slug="", name="")
     if service is None:
         abort(404)
-    errors = {}
-    if request.method == "POST":
-        created = service.id is None
-        was = service.status
-        errors = _service_save(service)
-        if not errors:
-            session.add(service)
-            session.flush()
-            action = "create" if created else "publish" if service.status != was and service.status == PUBLISHED \
-                else "unpublish" if service.status != was else "update"
-            audit(f"buergerportal.service.{action}", target=service.slug, status=service.status)
-            session.commit()
-            flash(_("Die Leistung „%(name)s“ wurde gespeichert (%(state)s).", name=service.name,
-                    state=_("veröffentlicht") if service.status == PUBLISHED else _("Entwurf")), "success")
-            return redirect(url_for("buergerportal.edit_service", service_id=service.id))
+    draft = service_drafts.get(service)
+    action = request.form.get("action", "draft")
+    if request.method == "GET":
+        return _service_page(service, _service_form(service_drafts.working_copy(service) if draft else service),
+                             {}, draft)
+    if service.status == PUBLISHED and action == "draft":
+        edited = service_drafts.working_copy(service)
+        errors = _service_save(edited)
+        if errors:
+            return _service_page(service, dict(request.form), errors, draft)
+        created = draft is None
+        draft = service_drafts.save(service, edited)
+        audit("buergerportal.service.draft_" + ("create" if created else "update"), target=service.slug,
+              draft_slug=edited.slug)
+        session.commit()
+        flash(_("Der Entwurf von „%(name)s“ wurde gespeichert. Bürgerinnen und Bürger sehen weiter die "
+                "veröffentlichte Fassung, bis Sie den Entwurf veröffentlichen.", name=service.name), "success")
+        return redirect(url_for("buergerportal.edit_service", service_id=service.id))
+    created, was = service.id is None, service.status
+    errors = _service_save(service)
+    if errors:
         session.rollback()
-        form = dict(request.form)
-    else:
-        form = _service_form(service)
-    return render("buergerportal/editor_service.html", service=service, form=form, errors=errors,
-                  offices=_offices(), css=_css()), (422 if errors else 200)
+        return _service_page(service, dict(request.form), errors, draft)
+    service.status = forms.publish_state(service.status)
+    service.updated_at = _now()
+    session.add(service)
+    if draft is not None:  # the form showed the draft: its content is now the service's
+        session.delete(draft)
+    session.flush()
+    action = "create" if created else "publish" if service.status != was and service.status == PUBLISHED \
+        else "unpublish" if service.status != was else "publish_draft" if draft is not None \
+        and service.status == PUBLISHED else "update"
+    audit(f"buergerportal.service.{action}", target=service.slug, status=service.status,
+          last_modified=service.updated_at.isoformat())
+    session.commit()
+    flash(_("Die Leistung „%(name)s“ wurde gespeichert (%(state)s).", name=service.name,
+            state=_("veröffentlicht") if service.status == PUBLISHED else _("Entwurf")), "success")
+    return redirect(url_for("buergerportal.edit_service", service_id=service.id))
 
 
 @bp.get("/redaktion/leistungen/<int:service_id>/vorschau")
 @require_permission(EDIT)
 def preview_service(service_id):
+    """The page as citizens would see it: the draft revision when there is one."""
     service = db_session().get(Service, service_id) or abort(404)
-    return render("buergerportal/service.html", preview=True, **_service_context(service))
+    draft = service_drafts.get(service)
+    shown = service_drafts.working_copy(service) if draft else service
+    return render("buergerportal/service.html", preview=True, draft=draft, **_service_context(shown))
 
 
-@bp.post("/redaktion/leistungen/<int:service_id>/loeschen")
+def _service_and_draft(service_id):
+    service = db_session().get(Service, service_id) or abort(404)
+    draft = service_drafts.get(service)
+    if draft is None:
+        flash(_("Zu dieser Leistung gibt es keinen Entwurf (mehr)."), "error")
+    return service, draft
+
+
+@bp.post("/redaktion/leistungen/<int:service_id>/entwurf/veroeffentlichen")
+@require_permission(EDIT)
+def publish_service_draft(service_id):
+    """Publish the saved draft: the live text is replaced in one transaction."""
+    session = db_session()
+    service, draft = _service_and_draft(service_id)
+    back = redirect(url_for("buergerportal.edit_service", service_id=service.id))
+    if draft is None:
+        return back
+    problems = service_drafts.problems(service, draft.data)
+    if problems:
+        for problem in problems:
+            flash(problem, "error")
+        flash(_("Der Entwurf wurde nicht veröffentlicht."), "error")
+        return back
+    old_slug = service.slug
+    service_drafts.publish(service, draft)
+    audit("buergerportal.service.publish_draft", target=service.slug, previous_slug=old_slug,
+          last_modified=service.updated_at.isoformat())
+    session.commit()
+    flash(_("Der Entwurf von „%(name)s“ ist jetzt veröffentlicht.", name=service.name), "success")
+    return back
+
+
+@bp.route("/redaktion/leistungen/<int:service_id>/entwurf/verwerfen", methods=["GET", "POST"])
+@require_permission(EDIT)
+def discard_service_draft(service_id):
+    session = db_session()
+    service, draft = _service_and_draft(service_id)
+    back = url_for("buergerportal.edit_service", service_id=service.id)
+    if draft is None:
+        return redirect(back)
+    if request.method == "GET":
+        return forms.confirm_page(
+            _("Entwurf verwerfen"), _("Den Entwurf von „%(name)s“ verwerfen?", name=service.name), request.path, back,
+            [_("Die Änderungen im Entwurf gehen verloren."),
+             _("Die veröffentlichte Fassung bleibt unverändert online.")], button=_("Entwurf verwerfen"))
+    service_drafts.discard(draft)
+    audit("buergerportal.service.draft_discard", target=service.slug)
+    session.commit()
+    flash(_("Der Entwurf wurde verworfen; die veröffentlichte Fassung bleibt unverändert."), "success")
+    return redirect(back)
+
+
+@bp.route("/redaktion/leistungen/<int:service_id>/loeschen", methods=["GET", "POST"])
 @require_permission(EDIT)
 def delete_service(service_id):
     session = db_session()
     service = session.get(Service, service_id) or abort(404)
+    if request.method == "GET":
+        links = session.exec(select(LifeSituationService.id).where(LifeSituationService.service_id == service.id)).all()
+        return forms.confirm_page(
+            _("Leistung löschen"), _("Die Leistung „%(name)s“ endgültig löschen?", name=service.name), request.path,
+            url_for("buergerportal.edit_service", service_id=service.id),
+            [_("Die Seite ist danach nicht mehr erreichbar und wird nicht mehr gefunden."),
+             _("Sie wird aus %(n)d Lebenslage(n) entfernt.", n=len(links)),
+             *([_("Der Entwurf wird mitgelöscht.")] if service_drafts.get(service) else [])])
     for link in session.exec(select(LifeSituationService).where(LifeSituationService.service_id == service.id)):
         session.delete(link)
+    draft = service_drafts.get(service)
+    if draft is not None:
+        session.delete(draft)
+        session.flush()
     session.delete(service)
     audit("buergerportal.service.delete", target=service.slug)
     session.commit()
@@ -324,6 +361,26 @@ def delete_service(service_id):
 
 
 # life situations ---------------------------------------------------------------------------------
+def _parent_field(node: LifeSituation, value: str, errors: dict):
+    """The chosen parent's id; the node may stand neither under itself nor under one of its
+    descendants (``catalogue.forms_cycle``, the import's check)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    session = db_session()
+    parent = session.get(LifeSituation, int(value)) if value.isdigit() else None
+    if parent is None:
+        errors["parent_id"] = _("Bitte wählen Sie eine übergeordnete Lebenslage aus der Liste.")
+        return node.parent_id
+    parents = dict(session.exec(select(LifeSituation.id, LifeSituation.parent_id)).all())
+    if node.id is not None and catalogue.forms_cycle(node.id, parent.id, parents.get):
+        errors["parent_id"] = _("Eine Lebenslage kann nicht unter sich selbst oder unter einer ihrer "
+                                "Unterlagen stehen: „%(parent)s“ liegt unter „%(node)s“.",
+                                parent=parent.title, node=node.title)
+        return node.parent_id
+    return parent.id
+
+
 @bp.route("/redaktion/lebenslagen/neu", methods=["GET", "POST"])
 @bp.route("/redaktion/lebenslagen/<int:node_id>", methods=["GET", "POST"])
 @require_permission(EDIT)
@@ -340,30 +397,14 @@ def edit_life_situation(node_id=None):
     if request.method == "POST":
         f = request.form
         created, was = node.id is None, node.status
-        node.slug = _slug_field(LifeSituation, node, f.get("slug"), errors)
-        node.title = f.get("title", "").strip()[:200]
-        if not node.title:
-            errors["title"] = _("Bitte geben Sie einen Titel an.")
-        node.summary = f.get("summary", "").strip()[:20000]
-        position = f.get("position", "0").strip() or "0"
-        node.position = int(position) if position.isdigit() else 0
-        parent_id = f.get("parent_id", "").strip()
-        node.parent_id = None
-        if parent_id:
-            ancestors, current = set(), session.get(LifeSituation, int(parent_id)) if parent_id.isdigit() else None
-            if current is None:
-                errors["parent_id"] = _("Bitte wählen Sie eine übergeordnete Lebenslage aus der Liste.")
-            while current is not None and not errors.get("parent_id"):
-                if current.id == node.id or current.id in ancestors:
-                    errors["parent_id"] = _("Eine Lebenslage kann nicht unter sich selbst stehen.")
-                    break
-                ancestors.add(current.id)
-                current = session.get(LifeSituation, current.parent_id) if current.parent_id else None
-            if not errors.get("parent_id"):
-                node.parent_id = int(parent_id)
+        node.slug = forms.slug_field(LifeSituation, node, f.get("slug"), errors)
+        node.title = forms.required(forms.text("title", 200), "title", errors, _("Bitte geben Sie einen Titel an."))
+        node.summary = forms.text("summary", 20000)
+        node.position = forms.position_field(f.get("position"), "position", errors)
+        node.parent_id = _parent_field(node, f.get("parent_id"), errors)
         ids = {s.id for s in all_services}
         chosen = [int(x) for x in f.getlist("services") if x.isdigit() and int(x) in ids]
-        node.status = _publish_state(node.status)
+        node.status = forms.publish_state(node.status)
         node.updated_at = _now()
         if not errors:
             session.add(node)
@@ -382,84 +423,37 @@ def edit_life_situation(node_id=None):
         form = {"slug": node.slug, "title": node.title, "summary": node.summary, "position": str(node.position or 0),
                 "parent_id": str(node.parent_id or "")}
     parents = [(n, d) for n, d in _tree(public_only=False) if n.id != node.id]
-    return render("buergerportal/editor_life_situation.html", node=node, form=form, errors=errors, parents=parents,
-                  services=all_services, linked=linked, css=_css()), (422 if errors else 200)
+    return forms.form_page("buergerportal/editor_life_situation.html", errors, node=node, form=form, parents=parents,
+                           services=all_services, linked=linked)
 
 
-@bp.post("/redaktion/lebenslagen/<int:node_id>/loeschen")
+@bp.route("/redaktion/lebenslagen/<int:node_id>/loeschen", methods=["GET", "POST"])
 @require_permission(EDIT)
 def delete_life_situation(node_id):
     session = db_session()
     node = session.get(LifeSituation, node_id) or abort(404)
-    for child in session.exec(select(LifeSituation).where(LifeSituation.parent_id == node.id)).all():
+    children = session.exec(select(LifeSituation).where(LifeSituation.parent_id == node.id)).all()
+    if request.method == "GET":
+        parent = session.get(LifeSituation, node.parent_id) if node.parent_id else None
+        moved = [_("Die untergeordneten Lebenslagen rücken eine Ebene nach oben (unter „%(parent)s“): %(children)s.",
+                   parent=parent.title, children=", ".join(c.title for c in children)) if parent else
+                 _("Die untergeordneten Lebenslagen rücken auf die oberste Ebene: %(children)s.",
+                   children=", ".join(c.title for c in children))] if children else []
+        return forms.confirm_page(
+            _("Lebenslage löschen"), _("Die Lebenslage „%(title)s“ endgültig löschen?", title=node.title),
+            request.path, url_for("buergerportal.edit_life_situation", node_id=node.id),
+            [*moved, _("Die verknüpften Leistungen bleiben erhalten.")])
+    for child in children:
         child.parent_id = node.parent_id
         session.add(child)
     for link in session.exec(select(LifeSituationService).where(LifeSituationService.life_situation_id == node.id)):
         session.delete(link)
+    session.flush()
     session.delete(node)
     audit("buergerportal.life_situation.delete", target=node.slug)
     session.commit()
     flash(_("Die Lebenslage „%(title)s“ wurde gelöscht.", title=node.title), "success")
     return redirect(url_for("buergerportal.editor_index"))
-
-
-# help entries ------------------------------------------------------------------------------------
-HELP_TEXT = (("name", 200), ("description", 1000), ("hours", 300), ("languages", 300), ("region", 100),
-             ("address", 300), ("source", 1000))
-
-
-@bp.route("/redaktion/hilfe/neu", methods=["GET", "POST"])
-@bp.route("/redaktion/hilfe/<int:entry_id>", methods=["GET", "POST"])
-@require_permission(EDIT)
-def edit_help_entry(entry_id=None):
-    session = db_session()
-    entry = session.get(HelpEntry, entry_id) if entry_id else HelpEntry(slug="", name="", status="needs_checking")
-    if entry is None:
-        abort(404)
-    errors = {}
-    if request.method == "POST":
-        f = request.form
-        created = entry.id is None
-        entry.slug = _slug_field(HelpEntry, entry, f.get("slug"), errors)
-        for name, size in HELP_TEXT:
-            setattr(entry, name, f.get(name, "").strip()[:size])
-        if not entry.name:
-            errors["name"] = _("Bitte geben Sie einen Namen an.")
-        entry.category = f.get("category", "")
-        if entry.category not in HELP_CATEGORIES:
-            errors["category"] = _("Bitte wählen Sie eine Rubrik.")
-        for name in ("number", "alt_number"):
-            value = f.get(name, "").strip()[:50]
-            if not PHONE_RE.match(value):
-                errors[name] = _("Nur Ziffern, Leerzeichen und + ( ) / - erlaubt.")
-            setattr(entry, name, value)
-        entry.website = _url_field(f.get("website"), "website", errors)
-        entry.free_of_charge = {"yes": True, "no": False}.get(f.get("free_of_charge", ""))
-        entry.last_verified = _date_field(f.get("last_verified"), "last_verified", errors)
-        entry.status = "verified" if f.get("status") == "verified" else "needs_checking"
-        if entry.status == "verified" and not (entry.source and entry.last_verified):
-            errors["status"] = _("Als geprüft gilt ein Eintrag nur mit Quelle und Prüfdatum.")
-        position = f.get("position", "100").strip()
-        entry.position = int(position) if position.isdigit() else 100
-        if not errors:
-            session.add(entry)
-            session.flush()
-            audit(f"buergerportal.help.{'create' if created else 'update'}", target=entry.slug, status=entry.status)
-            session.commit()
-            flash(_("Der Eintrag „%(name)s“ wurde gespeichert.", name=entry.name), "success")
-            return redirect(url_for("buergerportal.edit_help_entry", entry_id=entry.id))
-        session.rollback()
-        form = dict(f)
-    else:
-        form = {name: getattr(entry, name) or "" for name in ("slug", "name", "category", "description", "number",
-                                                               "alt_number", "hours", "languages", "region",
-                                                               "address", "website", "source", "status")}
-        form["free_of_charge"] = {True: "yes", False: "no"}.get(entry.free_of_charge, "")
-        form["last_verified"] = entry.last_verified.isoformat() if entry.last_verified else ""
-        form["position"] = str(entry.position)
-    return render("buergerportal/editor_help.html", entry=entry, form=form, errors=errors,
-                  categories=[(c, helpdir.CATEGORY_LABELS[c]) for c in HELP_CATEGORIES], css=_css()), \
-        (422 if errors else 200)
 
 
 # import / export / index -------------------------------------------------------------------------
@@ -480,7 +474,7 @@ def import_page():
                   rejected=len(result.rejected))
             db_session().commit()
             report = result.to_dict()
-    return render("buergerportal/editor_import.html", report=report, error=error, css=_css()), \
+    return render("buergerportal/editor_import.html", report=report, error=error, css=forms.css()), \
         (422 if error else 200)
 
 
@@ -504,3 +498,7 @@ def rebuild_index():
     session.commit()
     flash(_("Der Suchindex wurde neu aufgebaut (%(n)d Einträge).", n=n), "success")
     return redirect(url_for("buergerportal.editor_index"))
+
+
+# Bürgerämter, help directory and topic finder (routes in editor_views.py)
+from . import editor_views  # noqa: E402,F401

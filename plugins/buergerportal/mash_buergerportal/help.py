@@ -2,7 +2,9 @@
 health offers, and the topic finder "Wer hilft bei …?".
 
 "Lebensgefahr: 112" always comes first — in the directory, in every finder answer (before any
-other routing, brief §5) and in the API — whatever the editors' positions say.
+other routing, brief §5) and in the API — whatever the editors' positions say. In the editors'
+area it cannot be deleted or demoted (number, category "notruf" and the verified state stay;
+see ``editor_views``), and no second 112 entry can be made.
 """
 
 from __future__ import annotations
@@ -24,8 +26,13 @@ CATEGORY_LABELS = {
 }
 
 
+def is_emergency(entry: HelpEntry) -> bool:
+    """True for the entry "Lebensgefahr: 112"."""
+    return (entry.number or "").replace(" ", "") == EMERGENCY_NUMBER
+
+
 def _order(entry: HelpEntry):
-    first = 0 if entry.number.replace(" ", "") == EMERGENCY_NUMBER else 1
+    first = 0 if is_emergency(entry) else 1
     category = HELP_CATEGORIES.index(entry.category) if entry.category in HELP_CATEGORIES else 99
     return (first, category, entry.position, entry.name)
 
@@ -49,7 +56,7 @@ def grouped(entries: list[HelpEntry]) -> list[tuple[str, object, list[HelpEntry]
 
 
 def emergency(entries: list[HelpEntry]) -> HelpEntry | None:
-    return next((e for e in entries if e.number.replace(" ", "") == EMERGENCY_NUMBER), None)
+    return next((e for e in entries if is_emergency(e)), None)
 
 
 def find(q: str) -> tuple[list[HelpTopic], list[HelpEntry]]:
@@ -70,7 +77,7 @@ def find(q: str) -> tuple[list[HelpTopic], list[HelpEntry]]:
             scored.append((-len(hits), topic.title, topic))
     topics = [topic for _, _, topic in sorted(scored, key=lambda t: t[:2])]  # most matching words first
     by_slug = {e.slug: e for e in entries}
-    found = [e for e in entries[:1] if e.number.replace(" ", "") == EMERGENCY_NUMBER]
+    found = [e for e in entries[:1] if is_emergency(e)]
     for topic in topics:
         for slug in topic.entries:
             entry = by_slug.get(slug)

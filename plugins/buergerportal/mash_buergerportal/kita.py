@@ -16,7 +16,14 @@ Offer (``KitaOffer.status``)::
 
     offered ──▶ accepted | declined (citizen) | withdrawn (staff, another offer accepted,
                                                           pre-registration withdrawn)
+            ──▶ expired (not answered by the end of its deadline; job ``kita_offers``)
     accepted ──▶ withdrawn (pre-registration withdrawn)
+
+Response deadline. Every offer has a deadline (default: today + the setting ``kita_offer_days``,
+14 days). The citizen answers by the end of that day; from the next day on the offer can no
+longer be accepted, and the hourly job :func:`expire_offers` marks it ``expired``, releases its
+place (so that staff can offer it to the next pre-registration), moves the pre-registration back
+to ``submitted`` when no other offer is open and notifies the parent.
 
 Concurrency. Every change begins with a conditional ``UPDATE`` of the pre-registration row
 (``… WHERE status IN (…)``, checked by its row count): on PostgreSQL this takes the row lock
@@ -40,18 +47,26 @@ from flask import has_request_context, url_for
 from sqlalchemy import func, literal, update
 from sqlalchemy.exc import IntegrityError
 
-from mash_core.api import User, _, audit, db_session, insert_ignore, notify, select
+from mash_core.api import User, _, audit, db_session, get_settings, insert_ignore, notify, select
 
-from .kita_models import (ACCEPTED, AGE_GROUPS, DECLINED, MAX_WISHES, OFFERED, OPEN_OFFER_STATES, SUBMITTED,
-                          WITHDRAWN, KitaChild, KitaFacility, KitaOffer, KitaQuota, KitaRegistration, KitaWish,
-                          utcnow)
+from .kita_models import (ACCEPTED, AGE_GROUPS, DECLINED, EXPIRED, MAX_WISHES, OFFERED, OPEN_OFFER_STATES,
+                          SUBMITTED, WITHDRAWN, KitaChild, KitaFacility, KitaOffer, KitaQuota, KitaRegistration,
+                          KitaWish, utcnow)
 
 log = logging.getLogger("mash.buergerportal")
 
 #: children older than this at the start of care are of school age
 SCHOOL_AGE = 7
-#: default time a citizen has to answer an offer
+#: default time a citizen has to answer an offer (the setting ``kita_offer_days`` overrides it)
 OFFER_DAYS = 14
+
+
+def offer_days() -> int:
+    """Days a citizen has to answer an offer: the municipality's setting ``kita_offer_days``."""
+    try:
+        return int(get_settings("buergerportal").get("kita_offer_days") or OFFER_DAYS)
+    except (KeyError, TypeError, ValueError):
+        return OFFER_DAYS
 
 
 class KitaError(Exception):
@@ -113,7 +128,7 @@ def status_label(status: str) -> str:
 
 def offer_status_label(status: str) -> str:
     return {OFFERED: _("Angeboten"), ACCEPTED: _("Angenommen"), DECLINED: _("Abgelehnt"),
-            WITHDRAWN: _("Zurückgezogen")}.get(status, status)
+            WITHDRAWN: _("Zurückgezogen"), EXPIRED: _("Frist abgelaufen")}.get(status, status)
 
 
 LANGUAGES = ("de", "en", "fr", "es", "it", "tr", "ar", "ru", "pl", "uk")
@@ -405,20 +420,35 @@ def _own_offer(user: User, offer_id: int) -> tuple[KitaOffer, KitaRegistration, 
     return offer, registration, child
 
 
+def _expired_message() -> str:
+    return _("Die Antwortfrist für dieses Angebot ist abgelaufen: Es kann nicht mehr angenommen werden, und der "
+             "Platz wird für die nächste Vormerkung freigegeben. Ihre Vormerkung bleibt bestehen.")
+
+
+def _offer_now(offer_id: int) -> Optional[KitaOffer]:
+    return db_session().exec(select(KitaOffer).where(KitaOffer.id == offer_id)
+                             .execution_options(populate_existing=True)).first()
+
+
+def _is_expired(offer: Optional[KitaOffer], today: date) -> bool:
+    return offer is not None and (offer.status == EXPIRED or (offer.status == OFFERED and offer.deadline < today))
+
+
 def accept_offer(user: User, offer_id: int, today: Optional[date] = None) -> KitaOffer:
     """Accept one offer; every other open offer of the pre-registration is withdrawn and its
-    place released, all in one transaction."""
+    place released, all in one transaction. An offer past its deadline cannot be accepted."""
     today = today or date.today()
     offer, registration, child = _own_offer(user, offer_id)
     session = db_session()
     if _lock_registration(registration.id, (OFFERED,), status=ACCEPTED) is None:
+        if _is_expired(_offer_now(offer.id), today):  # the job expired the last open offer
+            _fail("expired", _expired_message())
         _fail("state", _("Sie haben bereits ein Angebot angenommen oder die Vormerkung zurückgezogen."))
-    current = session.exec(select(KitaOffer).where(KitaOffer.id == offer.id)
-                           .execution_options(populate_existing=True)).one()
+    current = _offer_now(offer.id)
+    if _is_expired(current, today):
+        _fail("expired", _expired_message())
     if current.status != OFFERED:
         _fail("state", _("Dieses Angebot ist nicht mehr gültig."))
-    if current.deadline < today:
-        _fail("expired", _("Die Frist für dieses Angebot ist abgelaufen."))
     try:
         if not _set_offer(offer.id, (OFFERED,), ACCEPTED):
             _fail("state", _changed())
@@ -440,8 +470,12 @@ def decline_offer(user: User, offer_id: int) -> None:
     offer, registration, child = _own_offer(user, offer_id)
     session = db_session()
     if _lock_registration(registration.id, (OFFERED,)) is None:
+        if (_offer_now(offer.id) or offer).status == EXPIRED:
+            _fail("expired", _expired_message())
         _fail("state", _changed())
     if not _set_offer(offer.id, (OFFERED,), DECLINED):
+        if (_offer_now(offer.id) or offer).status == EXPIRED:
+            _fail("expired", _expired_message())
         _fail("state", _("Dieses Angebot ist nicht mehr gültig."))
     _release_places([offer])
     if not _open_offers(registration.id):
@@ -504,7 +538,7 @@ def make_offer(staff: Optional[User], facility_id: int, registration_id: int,
                deadline: Optional[date] = None, today: Optional[date] = None) -> KitaOffer:
     """A facility offers a place to a pre-registration that names it as a wish."""
     today = today or date.today()
-    deadline = deadline or today + timedelta(days=OFFER_DAYS)
+    deadline = deadline or today + timedelta(days=offer_days())
     if deadline < today:
         raise KitaError("deadline", _("Die Antwortfrist darf nicht in der Vergangenheit liegen."))
     session = db_session()
@@ -566,6 +600,53 @@ def withdraw_offer(staff: Optional[User], offer_id: int) -> None:
           _("%(kita)s hat das Angebot für %(child)s im Kindergartenjahr %(year)s zurückgezogen. Ihre Vormerkung "
             "bleibt bestehen.", kita=place.name, child=child.first_name,
             year=care_year_label(registration.care_year)))
+
+
+# -- response deadline ----------------------------------------------------------------------
+def expire_offers(today: Optional[date] = None) -> dict:
+    """Job ``kita_offers``: end every offer not answered by the end of its deadline (``deadline <
+    today``). Each offer becomes ``expired`` and releases its place; a pre-registration without
+    another open offer goes back to ``submitted`` (its other wishes stay), so that staff can offer
+    the place to the next request. The parent is notified after the commit.
+
+    Runs one pre-registration per transaction with the usual lock order (pre-registration →
+    offers → places), so a citizen accepting at the same moment either wins before the job (the
+    offer is accepted) or after it (refused as expired). Idempotent; returns counts.
+    """
+    today = today or date.today()
+    session = db_session()
+    due = session.exec(select(KitaOffer.registration_id)
+                       .where(KitaOffer.status == OFFERED, KitaOffer.deadline < today).distinct()).all()
+    counts = {"expired": 0, "registrations": 0}
+    for registration_id in sorted(due):
+        if _lock_registration(registration_id, (OFFERED,)) is None:
+            session.rollback()  # accepted or withdrawn meanwhile: its offers are no longer open
+            continue
+        expired = [o for o in _open_offers(registration_id)
+                   if o.deadline < today and _set_offer(o.id, (OFFERED,), EXPIRED)]
+        _release_places(expired)
+        if not _open_offers(registration_id):
+            _lock_registration(registration_id, (OFFERED,), status=SUBMITTED)
+        for o in expired:
+            audit("buergerportal.kita.offer_expired", f"kita_offer:{o.id}", facility_id=o.facility_id,
+                  registration_id=registration_id, deadline=o.deadline.isoformat())
+        session.commit()
+        if not expired:
+            continue
+        counts["expired"] += len(expired)
+        counts["registrations"] += 1
+        registration = session.get(KitaRegistration, registration_id)
+        child = session.get(KitaChild, registration.child_id)
+        for o in expired:
+            place = session.get(KitaFacility, o.facility_id)
+            _tell(_parent(child), _("Ein Kita-Angebot ist abgelaufen"),
+                  _("Die Antwortfrist für das Angebot von %(kita)s für %(child)s im Kindergartenjahr %(year)s ist "
+                    "am %(deadline)s abgelaufen. Der Platz wurde freigegeben und kann der nächsten Vormerkung "
+                    "angeboten werden. Ihre Vormerkung bleibt bestehen.", kita=place.name, child=child.first_name,
+                    year=care_year_label(registration.care_year), deadline=o.deadline.strftime("%d.%m.%Y")))
+    if counts["expired"]:
+        log.info("Kita offers expired: %(expired)d in %(registrations)d pre-registrations", counts)
+    return counts
 
 
 # -- notifications --------------------------------------------------------------------------
@@ -639,4 +720,4 @@ def delete_user_data(user: User) -> None:
 
 __all__ = ["AGE_GROUPS", "KitaError", "care_year_of", "care_year_bounds", "open_care_years", "age_group_at",
            "search_facilities", "submit_registration", "accept_offer", "decline_offer", "withdraw_registration",
-           "make_offer", "withdraw_offer", "export_user_data", "delete_user_data"]
+           "make_offer", "withdraw_offer", "expire_offers", "offer_days", "export_user_data", "delete_user_data"]

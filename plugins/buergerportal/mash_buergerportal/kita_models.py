@@ -23,9 +23,10 @@ AGE_GROUPS = ("krippe", "kindergarten")
 #: pre-registration states
 SUBMITTED, OFFERED, ACCEPTED, WITHDRAWN = "submitted", "offered", "accepted", "withdrawn"
 REGISTRATION_STATES = (SUBMITTED, OFFERED, ACCEPTED, WITHDRAWN)
-#: offer states (OFFERED, ACCEPTED and WITHDRAWN as above, plus DECLINED)
-DECLINED = "declined"
-OFFER_STATES = (OFFERED, ACCEPTED, DECLINED, WITHDRAWN)
+#: offer states (OFFERED, ACCEPTED and WITHDRAWN as above, plus DECLINED and EXPIRED: not answered
+#: by the end of the deadline, ended by the job ``kita_offers``)
+DECLINED, EXPIRED = "declined", "expired"
+OFFER_STATES = (OFFERED, ACCEPTED, DECLINED, WITHDRAWN, EXPIRED)
 #: offers that hold a place
 OPEN_OFFER_STATES = (OFFERED, ACCEPTED)
 MAX_WISHES = 3
@@ -142,7 +143,7 @@ class KitaOffer(TenantModel, table=True):
         Index("uq_buergerportal_kita_offer_open", "registration_id", "facility_id", unique=True,
               sqlite_where=text("status IN ('offered', 'accepted')"),
               postgresql_where=text("status IN ('offered', 'accepted')")),
-        CheckConstraint("status IN ('offered', 'accepted', 'declined', 'withdrawn')",
+        CheckConstraint("status IN ('offered', 'accepted', 'declined', 'withdrawn', 'expired')",
                         name="ck_buergerportal_kita_offer_status"),
     )
 
@@ -151,7 +152,8 @@ class KitaOffer(TenantModel, table=True):
     facility_id: int = Field(foreign_key="buergerportal_kita.id", index=True, ondelete="CASCADE")
     care_year: int
     status: str = Field(default=OFFERED, max_length=20)
-    #: the citizen answers by the end of this day
+    #: the citizen answers by the end of this day (default: the setting ``kita_offer_days``); an
+    #: offer still open after it is expired by the job ``kita_offers``
     deadline: date
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: Optional[datetime] = None

@@ -237,7 +237,8 @@ def kita_admin_facility(kita_id: int):
     places, used = kita.quota(found.id, year)
     return render("buergerportal/kita_admin_facility.html", kita=found, year=year, years=kita.open_care_years(),
                   requests=kita.requests_for(found.id, year), places=places, used=used,
-                  default_deadline=(date.today() + timedelta(days=kita.OFFER_DAYS)).isoformat(), **_helpers())
+                  default_deadline=(date.today() + timedelta(days=kita.offer_days())).isoformat(),
+                  offer_days=kita.offer_days(), **_helpers())
 
 
 @bp.post("/kita/verwaltung/<int:kita_id>/angebot")

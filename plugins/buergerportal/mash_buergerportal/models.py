@@ -20,6 +20,8 @@ class Office(TenantModel, table=True):
     opening_hours: str = Field(default="", max_length=1000)
     phone: str = Field(default="", max_length=50)
     email: str = Field(default="", max_length=254)
+    #: the office's own page (http/https), added by migration 0007
+    website: str = Field(default="", max_length=500)
     #: step-free access, lift, accessible toilet, hearing loop … or whom to ask
     accessibility: str = Field(default="", max_length=500)
 
@@ -32,3 +34,7 @@ from .kita_models import (KitaChild, KitaFacility, KitaOffer, KitaQuota, KitaReg
 # Service catalogue, life situations, help directory, search index, usage counters
 from .catalogue_models import (HelpEntry, HelpTopic, LifeSituation, LifeSituationService,  # noqa: E402,F401
                                SearchDoc, Service, UsageCount)
+
+
+# Plans of the assistant "Geburt eines Kindes" saved to an account (table in plan_models.py)
+from .plan_models import SavedPlan  # noqa: E402,F401

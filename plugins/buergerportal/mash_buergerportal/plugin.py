@@ -1,7 +1,7 @@
 """Manifest and hook implementations of the Bürgerportal plugin."""
 
-from mash_core.api import (Link, Manifest, Permission, Tile, Widget, _l, db_session, hookimpl, render,
-                           select)
+from mash_core.api import (Job, Link, Manifest, Permission, Section, Tile, Widget, _l, db_session, hookimpl,
+                           render, select)
 
 from . import demo
 from .settings import BuergerportalSettings
@@ -45,7 +45,15 @@ def mash_slot_items(slot, request):
                 Widget(_l("Kita-Vormerkungen"), _kita_widget, priority=11, permission="buergerportal.kita")]
     if slot == "footer.links":
         return [Link(_l("Leichte Sprache"), "buergerportal.easy_language", priority=35)]
+    if slot == "account.sections":
+        return [Section(_l("Meine Pläne: Geburt eines Kindes"), _saved_plans_section, priority=20,
+                        permission="core.account")]
     return None
+
+
+def _saved_plans_section() -> str:
+    from .plan_views import account_section
+    return account_section()
 
 
 def _widget() -> str:
@@ -72,15 +80,27 @@ def _kita_widget() -> str:
 @hookimpl
 def mash_export_user_data(user):
     from .kita import export_user_data
+    from .saved_plans import export_user_data as export_saved_plans
     data = {}
     data.update(export_user_data(user) or {})
+    data.update(export_saved_plans(user) or {})
     return data or None
 
 
 @hookimpl
 def mash_delete_user_data(user):
     from .kita import delete_user_data
+    from .saved_plans import delete_user_data as delete_saved_plans
     delete_user_data(user)
+    delete_saved_plans(user)
+
+
+@hookimpl
+def mash_register_jobs():
+    from .kita import expire_offers
+    return [Job("kita_offers", expire_offers, trigger="interval", trigger_args={"hours": 1}, misfire_grace_time=3600,
+                description=_l("Unbeantwortete Kita-Angebote nach Ablauf der Antwortfrist beenden, Plätze "
+                               "freigeben und die Eltern benachrichtigen"))]
 
 
 # -- Service catalogue, search, help directory -------------------------------------------------

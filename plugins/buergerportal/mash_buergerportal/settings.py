@@ -18,3 +18,9 @@ class BuergerportalSettings(ma.Schema):
                                     metadata={"label": _l("Hinweis zu Besuchen ohne Termin")})
     contact_email = ma.fields.Email(load_default=None, allow_none=True,
                                     metadata={"label": _l("E-Mail für allgemeine Anfragen (optional)")})
+    kita_offer_days = ma.fields.Integer(
+        load_default=14, strict=False, validate=ma.validate.Range(1, 60),
+        metadata={"label": _l("Antwortfrist für Kita-Angebote (Tage)"),
+                  "description": _l("So viele Tage haben Eltern, um ein Kita-Angebot anzunehmen oder abzulehnen, "
+                                    "wenn die Kita keine andere Frist einträgt. Danach beendet eine stündliche "
+                                    "Aufgabe das Angebot und gibt den Platz frei. Voreinstellung 14 Tage.")})

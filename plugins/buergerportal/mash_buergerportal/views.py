@@ -2,7 +2,9 @@
 assistant "Geburt eines Kindes" (questionnaire → plan → iCal).
 
 The assistant's form uses GET and the plan is computed from the query string on every request:
-nothing the citizen enters is stored, no session is opened, and the responses say ``no-store``.
+nothing the citizen enters is stored, no session is opened for anonymous visitors, and the
+responses say ``no-store``. Only a signed-in citizen who saves the plan to the account — with an
+explicit consent — has the answers stored (routes in ``plan_views.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Response, current_app, request
 
-from mash_core.api import _, db_session, get_settings, plugin_blueprint, public, render, select
+from mash_core.api import _, current_user, db_session, get_settings, plugin_blueprint, public, render, select
 
 from .assistant import Answers, build_plan
 from .assistant.engine import DEADLINE, PERIOD_END, RECOMMENDATION, START
@@ -22,6 +24,7 @@ from .assistant.ical import build_calendar
 from .assistant.rules import COVERAGE_FROM, rule, versions
 from .assistant.schema import MAX_CHILDREN, MAX_WEEKS_EARLY, BirthQuerySchema, FlexibleDate, latest_birth_date
 from .models import Office
+from .plan_models import LABEL_MAX, MAX_SAVED_PLANS
 
 bp = plugin_blueprint("buergerportal", __name__)
 
@@ -73,12 +76,13 @@ class Formatter:
                 START: _("Beginnt am")}[kind]
 
 
-def _answers_query() -> dict:
+def _answers_query(source=None) -> dict:
     """The questionnaire's parameters of this request (and nothing else), for links."""
-    return {name: request.args[name] for name in FIELDS if request.args.get(name, "").strip()}
+    source = request.args if source is None else source
+    return {name: source[name] for name in FIELDS if source.get(name, "").strip()}
 
 
-def _error_messages(messages: dict, fmt: Formatter) -> dict:
+def _error_messages(messages: dict, fmt: Formatter, source=None) -> dict:
     """German (or English) messages for the form, one per field, in the form's order."""
     texts = {
         "birth_date": _("Bitte geben Sie ein gültiges Datum zwischen dem %(first)s und dem %(last)s an, zum "
@@ -95,7 +99,7 @@ def _error_messages(messages: dict, fmt: Formatter) -> dict:
     for name in FIELDS:
         if name not in messages:
             continue
-        if name == "birth_date" and not request.args.get(name, "").strip():
+        if name == "birth_date" and not (request.args if source is None else source).get(name, "").strip():
             errors[name] = _("Bitte geben Sie das Geburtsdatum Ihres Kindes an.")
         else:
             errors[name] = texts.get(name) or _("Bitte wählen Sie eine der Antworten.")
@@ -111,7 +115,7 @@ def _load():
     return Answers(**data), {}
 
 
-def _form(errors: dict, status: int = 200):
+def _form(errors: dict, status: int = 200, source=None):
     fmt = Formatter(_locale())
     caps = []
     for version in versions("elterngeld_einkommensgrenze"):
@@ -129,14 +133,15 @@ def _form(errors: dict, status: int = 200):
         else:
             period = _("Geburten bis %(end)s", end=fmt.date(version.valid_to, "medium"))
         caps.append(f"{period}: {amount}")
-    form = {name: request.args[name].strip() for name in FIELDS if name in request.args}
+    source = request.args if source is None else source
+    form = {name: source[name].strip() for name in FIELDS if name in source}
     for name in DATE_FIELDS:  # <input type="date"> shows only ISO dates
         if form.get(name):
             try:
                 form[name] = FlexibleDate().deserialize(form[name]).isoformat()
             except ma.ValidationError:
                 pass
-    html = render("buergerportal/birth_form.html", form=form, errors=_error_messages(errors, fmt), caps=caps,
+    html = render("buergerportal/birth_form.html", form=form, errors=_error_messages(errors, fmt, source), caps=caps,
                   max_children=MAX_CHILDREN, max_weeks_early=MAX_WEEKS_EARLY,
                   premature_weeks=rule("fruehgeburt_angenommen_ab_wochen", date.today()).value)
     return html, status, NO_STORE
@@ -155,13 +160,18 @@ def birth_plan():
     answers, errors = _load()
     if errors:
         return _form(errors, 422)
-    plan = build_plan(answers)
     from . import usage  # anonymous counter for editors: no answers are stored
     usage.count(usage.ASSISTANT_DONE, "geburt")
-    query = _answers_query()
-    html = render("buergerportal/birth_plan.html", plan=plan, fmt=Formatter(_locale()), query=query,
-                  today=datetime.now().date())
-    return html, 200, NO_STORE
+    return plan_page(answers, _answers_query())
+
+
+def plan_page(answers, query: dict, status: int = 200, **context):
+    """The plan page for ``answers``; ``query`` holds the answers as parameters for the links.
+    ``context``: ``saved`` (a saved plan), ``save_form`` and ``save_errors`` (the save form)."""
+    html = render("buergerportal/birth_plan.html", plan=build_plan(answers), fmt=Formatter(_locale()), query=query,
+                  today=datetime.now().date(), user=current_user(), max_saved=MAX_SAVED_PLANS, label_max=LABEL_MAX,
+                  **{"saved": None, "saved_title": "", "save_form": {}, "save_errors": {}, **context})
+    return html, status, NO_STORE
 
 
 def _describe(fmt: Formatter):
@@ -185,6 +195,11 @@ def _describe(fmt: Formatter):
 @public
 def birth_plan_ics():
     answers, errors = _load()
+    return ics_response(answers, errors)
+
+
+def ics_response(answers, errors: dict):
+    """The plan as an iCal download, or 422 with the invalid fields named."""
     if errors:
         return (_("Ungültige Angaben: %(fields)s", fields=", ".join(sorted(errors))), 422,
                 {"Content-Type": "text/plain; charset=utf-8", **NO_STORE})
@@ -195,6 +210,10 @@ def birth_plan_ics():
                           name=_("Geburt eines Kindes: Ihr Plan"))
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'attachment; filename="geburt-plan.ics"', **NO_STORE})
+
+
+# Plans saved to the citizen's account, "Meine Pläne" (routes in plan_views.py)
+from . import plan_views  # noqa: E402,F401
 
 
 # Kita search and pre-registration (routes in kita_views.py)

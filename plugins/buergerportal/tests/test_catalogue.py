@@ -70,7 +70,8 @@ def test_editor_creates_draft_then_publishes(mash_app, client_as):
     hits = citizen.get("/api/v1/buergerportal/search?q=bello").get_json()["results"]
     assert [h["slug"] for h in hits] == ["hundesteuer-anmelden"]  # synonym found after publication
 
-    assert post(editor, path, {**SERVICE, "action": "draft"}, token_from=path).status_code == 302
+    # withdrawing takes it offline ("draft" on a published service keeps it online: test_editors.py)
+    assert post(editor, path, {**SERVICE, "action": "unpublish"}, token_from=path).status_code == 302
     assert citizen.get("/buergerportal/leistungen/hundesteuer-anmelden").status_code == 404
     assert citizen.get("/api/v1/buergerportal/search?q=bello").get_json()["results"] == []
     actions = _audit_actions(mash_app)

@@ -152,8 +152,10 @@ def create_refill_plan(args):
 @blp.route("/network/import", methods=["POST"])
 @require_permission(OPERATE)
 def network_import():
-    """Import a GeoJSON OSM extract (request body, FeatureCollection of LineStrings); answers the
-    report with created, updated, unchanged and the rejected features with their reasons."""
+    """Import an OSM extract from the request body: a GeoJSON FeatureCollection of LineStrings, or
+    an OSM PBF file (recognised by its header; ways split at junctions). Answers the report with
+    created, updated, unchanged, the rejected features or ways with their reasons, and (PBF) how
+    many ways of classes that are not imported were ignored."""
     from .network import NetworkFileError, import_network
 
     body = flask.request.get_data(cache=False)

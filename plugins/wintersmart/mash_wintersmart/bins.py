@@ -303,7 +303,15 @@ def refill_candidates(session, settings: dict) -> list[tuple[Container, bool, in
 
 def plan_refill_tours(vehicle_capacity_kg: Optional[float] = None, num_vehicles: Optional[int] = None,
                       time_limit: float = 5.0, seed: int = 0, session=None, settings: Optional[dict] = None) -> RefillPlan:
-    """Plan refill tours from the best silo that holds enough salt; verify and store the plan."""
+    """Plan refill tours from the best silo that holds enough salt; verify and store the plan.
+
+    Distances are road distances over the imported network (:func:`.planning.road_distances`:
+    bins and silos snapped to the nearest point of a road segment); a bin or silo farther than
+    :data:`.planning.REFILL_SNAP_M` from every segment counts the straight line ×
+    :data:`.planning.DETOUR` and is listed in ``params["off_network"]``."""
+    import numpy as np
+
+    from .planning import DETOUR, REFILL_SNAP_M, build_network, road_distances
     from .routing.prize import RefillBin, RefillProblem, solve_refill
 
     session = session or db_session()
@@ -317,20 +325,29 @@ def plan_refill_tours(vehicle_capacity_kg: Optional[float] = None, num_vehicles:
     silos = eligible_silos(session, needed)
     if not silos:
         raise NoSiloAvailable(f"no silo holds {needed} kg of salt")
+    # one distance computation for every silo and bin (Dijkstra from the ends of their segments)
+    places = silos + [b for b, *_ in candidates]
+    road = road_distances(build_network(session, settings), [(c.lon, c.lat) for c in places])
+    k = len(silos)
     best = None
-    for silo in silos:
+    for s_idx, silo in enumerate(silos):
+        rows = [s_idx] + list(range(k, len(places)))
         problem = RefillProblem(bins=[RefillBin(id=b.id, demand=min(d, capacity), required=req, prize=p,
                                                 lon=b.lon, lat=b.lat) for b, req, d, p in candidates],
-                                capacity=capacity, depot=(silo.lon, silo.lat), num_vehicles=num_vehicles)
+                                capacity=capacity, depot=(silo.lon, silo.lat), num_vehicles=num_vehicles,
+                                distances=np.array([[road.matrix[i][j] for j in rows] for i in rows], dtype=np.int64))
         plan = solve_refill(problem, time_limit=time_limit / len(silos), seed=seed)
         if best is None or plan.objective < best[1].objective:
-            best = (silo, plan, problem)
-    silo, plan, problem = best
+            best = (silo, plan, problem, s_idx)
+    silo, plan, problem, s_idx = best
     ids = [b.id for b in problem.bins]
+    off = [places[i].id for i in road.off_network if i == s_idx or i >= k]
     row = RefillPlan(
         silo_id=silo.id, solver=plan.solver, vehicle_capacity_kg=capacity, num_vehicles=num_vehicles,
         params={"time_limit_s": time_limit, "required_below_pct": settings["bin_low_fill_pct"],
-                "optional_below_pct": settings["refill_optional_pct"], "silos_considered": [s.id for s in silos]},
+                "optional_below_pct": settings["refill_optional_pct"], "silos_considered": [s.id for s in silos],
+                "distances": "straight_line" if len(off) == len(ids) + 1 else "mixed" if off else "road",
+                "off_network": off, "snap_max_m": REFILL_SNAP_M, "detour_factor": DETOUR},
         routes=[{"containers": [ids[i] for i in r.bins], "load_kg": r.load, "distance_m": r.distance}
                 for r in plan.routes],
         skipped=[ids[i] for i in plan.skipped], distance_m=plan.distance,

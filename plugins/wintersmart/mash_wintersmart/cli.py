@@ -61,22 +61,32 @@ def _slug():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="validate and report only")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-def import_network_cmd(path, dry_run, as_json):
-    """Import road segments from a GeoJSON OSM extract (LineStrings; idempotent by osm_id)."""
-    from .network import NetworkFileError, import_network
+@click.option("--highways", default=None, metavar="CLASS,…",
+              help="OSM highway classes to import (default: setting network_highways)")
+def import_network_cmd(path, dry_run, as_json, highways):
+    """Import road segments from an OSM extract: GeoJSON (.geojson/.json) or an OSM file
+    (.osm.pbf, .osm, .osm.gz, .osm.bz2, .o5m; split at junctions). Idempotent by OSM id."""
+    from .network import NetworkFileError, import_network, parse_highways
 
+    try:
+        selected = parse_highways(highways) if highways is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--highways")
     with acting(_slug()):
         try:
-            report = import_network(path, dry_run=dry_run)
+            report = import_network(path, dry_run=dry_run, highways=selected)
         except NetworkFileError as exc:
             raise click.ClickException(str(exc))
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
-               f"{len(report.rejected)} rejected" + (" (dry run)" if dry_run else ""))
+               f"{len(report.rejected)} rejected" + (f", {report.ignored} way(s) of other classes ignored"
+                                                     if report.format == "osm" else "")
+               + (" (dry run)" if dry_run else ""))
     for r in report.rejected:
-        click.echo(f"  feature {r.index} (osm_id {r.osm_id}): {r.reason}", err=True)
+        where = f"{r.osm_id}" if report.format == "osm" else f"feature {r.index} (osm_id {r.osm_id})"
+        click.echo(f"  {where}: {r.reason}", err=True)
 
 
 @cli.command("set-priority")
@@ -119,6 +129,18 @@ def plan_refill_cmd(capacity, vehicles, time_limit):
             raise click.ClickException(str(exc))
         click.echo(f"plan {plan.id}: {len(plan.routes)} tour(s), {plan.distance_m / 1000:.1f} km, "
                    f"{len(plan.skipped)} optional bin(s) left out, silo {plan.silo_id}, verified={plan.verified}")
+        off = plan.params.get("off_network") or []
+        if plan.params.get("distances") == "straight_line":
+            click.echo(f"straight-line distances × {plan.params['detour_factor']:g}: no bin or silo lies within "
+                       f"{plan.params['snap_max_m']:g} m of the road network (import it: import-network)")
+        elif off:
+            from .models_bins import Container
+
+            keys = db_session().exec(select(Container.key).where(Container.id.in_(off)).order_by(Container.key)).all()
+            click.echo(f"road distances; {len(off)} bin(s)/silo(s) off the road network (straight line × "
+                       f"{plan.params['detour_factor']:g}): {', '.join(keys)}")
+        else:
+            click.echo("road distances")
 
 
 @cli.command("simulate")

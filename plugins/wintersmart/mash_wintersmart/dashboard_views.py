@@ -14,7 +14,7 @@ from flask import flash, redirect, request, url_for
 
 from mash_core.api import _, db_session, render, require_permission, select
 
-from . import dashboard
+from . import dashboard, webmap
 from .models import Thing
 from .signs import (BLANK, PICTOGRAM, OverrideFields, actor, clear_override, set_override, sign_or_404,
                     utcnow)
@@ -41,6 +41,7 @@ def leitstand():
     for w in data["warnings"]:
         w["reason_texts"] = reason_texts(w["reasons"])
     return render("wintersmart/leitstand.html", **data, durations=DURATIONS,
+                  webmap=webmap.options(lambda: webmap.dashboard_features(data)),
                   contents=[(PICTOGRAM, dashboard.CONTENT_TEXT[PICTOGRAM]), (BLANK, dashboard.CONTENT_TEXT[BLANK])],
                   legend_levels=[(lvl, dashboard.level_text(lvl), *dashboard.STROKE[lvl]) for lvl in (3, 2, 1, 0)],
                   station_fill=dashboard.STATION_FILL, bin_fill=dashboard.BIN_FILL, sign_fill=dashboard.SIGN_FILL,

@@ -1,7 +1,8 @@
 """Operator pages of gritting plans (``/wintersmart/plaene``): a list, and per plan an inline SVG
 map (no tiles, no CDN, no script, no inline style) with each vehicle's gritted segments and a
 table of the trips. Colour is never the only cue: every vehicle has its own dash pattern and its
-number is written at the start of each of its segments."""
+number is written at the start of each of its segments. With the setting ``map_library = "leaflet"``
+the page also carries the interactive map (:mod:`.webmap`); the SVG map stays as its fallback."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import flask
 
 from mash_core.api import _, db_session, render, require_permission, select
 
+from . import webmap
 from .models import RoadSegment
 from .models_plans import GrittingPlan
 from .views import bp
@@ -69,4 +71,5 @@ def plan_page(plan_id):
               "segments": [names.get(sid, _("Abschnitt %(id)d", id=sid)) for sid in r["segments"]],
               "colour": VEHICLE_STYLE[(r["vehicle"] - 1) % len(VEHICLE_STYLE)][0],
               "dash": VEHICLE_STYLE[(r["vehicle"] - 1) % len(VEHICLE_STYLE)][1]} for r in row.routes]
-    return render("wintersmart/plan.html", plan=row, trips=trips, map=plan_map(row))
+    return render("wintersmart/plan.html", plan=row, trips=trips, map=plan_map(row),
+                  webmap=webmap.options(lambda: webmap.plan_features(row, VEHICLE_STYLE)))

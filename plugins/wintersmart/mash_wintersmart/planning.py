@@ -10,7 +10,8 @@ and in the README):
 * **Connectors.** An imported extract is often not connected (ways end near, not at, each other;
   side streets are missing). End nodes closer than :data:`SNAP_M` are merged; the remaining
   components are joined by deadheading-only edges of crow-fly length × :data:`DETOUR` between
-  their closest nodes (a minimum spanning tree over the components).
+  their closest nodes (a minimum spanning tree over the components, found Borůvka-style with a
+  grid index, so that a city extract of tens of thousands of nodes is not compared pair by pair).
 * **Depot.** The salt silo the vehicles load at is its own vertex, joined to the nearest network
   node by such a connector. Only silos with a position and a current level of at least the whole
   plan's salt (the sum of the demands) are used — a vehicle reloads there between its trips; with
@@ -27,6 +28,22 @@ and in the README):
 
 Every plan is verified independently (:func:`~.routing.verify.verify_carp_plan`) before it is
 stored in ``wintersmart_gritting_plan``.
+
+**Road distances for refill tours** (:func:`road_distances`, used by
+:func:`.bins.plan_refill_tours`): each bin and silo is snapped to the nearest point of a road
+segment of this graph (:class:`EdgeSnapper`) — not just to the nearest vertex: the demo's and
+many hand-made segments are a kilometre long, and a bin beside such a road would seem hundreds of
+metres from the network. The distance between two of them is the straight access leg + the way
+along the segment to one of its end nodes + the shortest path between end nodes (Dijkstra from
+each, :func:`.routing.prize.shortest_paths` — the all-pairs matrix of
+:attr:`.routing.CarpInstance.sp` is cubic in the vertices and too big for a city extract) + the
+way along the other segment + its access leg. One-way streets are not modelled (as for the
+gritting routes). A bin or silo farther than :data:`REFILL_SNAP_M` from every segment is off the
+network: its distances are the straight line × :data:`DETOUR`, and the plan reports it.
+
+**Automatic plans** (job ``autoplan``, every minute): a new plan when the newest is older than the
+setting ``gritting_auto_plan_min`` — or, with ``demo_simulator`` on and that setting 0, than
+:data:`DEMO_PLAN_MIN`. Errors (nothing to grit, no silo with salt) are logged, not raised.
 """
 
 from __future__ import annotations
@@ -51,6 +68,12 @@ SNAP_M = 25.0
 DETOUR = 1.3
 #: an assessment older than this is no longer the segment's current level
 CURRENT_WINDOW = timedelta(hours=3)
+#: refill tours: a bin or silo farther than this from every road segment is off the network
+REFILL_SNAP_M = 200.0
+#: demo (setting ``demo_simulator``): plan gritting routes this often (minutes) unless set otherwise
+DEMO_PLAN_MIN = 5
+#: demo: search time of an automatic plan (seconds), so that stopping the demo never waits long
+DEMO_PLAN_TIME_S = 3.0
 
 
 class PlanningError(ValueError):
@@ -82,6 +105,7 @@ class Network:
     names: dict[int, str] = field(default_factory=dict)
     skipped: list[int] = field(default_factory=list)  # segments without nodes or geometry
     required_reasons: dict[int, str] = field(default_factory=dict)  # segment id → priority | level
+    geometry: dict[int, list] = field(default_factory=dict)  # segment id → its polyline, from u to v
 
     @property
     def total_demand(self) -> int:
@@ -172,13 +196,16 @@ def build_network(session, settings: dict, now: Optional[datetime] = None) -> Ne
             net.required_reasons[seg.id] = required
         raw_edges.append((a, b, max(1, round(length)), demand, seg.id))
         net.names[seg.id] = seg.name
+        net.geometry[seg.id] = [tuple(p[:2]) for p in coords]
 
     # merge end nodes closer than SNAP_M (one junction), then number the vertices
     keys = list(raw_nodes)
+    points = [raw_nodes[k] for k in keys]
     uf = _UnionFind(len(keys))
+    grid = Grid(points, SNAP_M)
     for i in range(len(keys)):
-        for j in range(i + 1, len(keys)):
-            if haversine_m(raw_nodes[keys[i]], raw_nodes[keys[j]]) <= SNAP_M:
+        for j in sorted(grid.within(points[i], SNAP_M)):
+            if j > i:
                 uf.union(i, j)
     vertex_of_root: dict[int, int] = {}
     vertex: dict[int, int] = {}
@@ -189,19 +216,214 @@ def build_network(session, settings: dict, now: Optional[datetime] = None) -> Ne
             net.coords.append(raw_nodes[keys[r]])
         vertex[k] = vertex_of_root[r]
     net.edges = [(vertex[a], vertex[b], cost, demand, sid) for a, b, cost, demand, sid in raw_edges]
+    net.edges += [(i, j, max(1, round(d * DETOUR)), 0, None) for d, i, j in _connectors(net)]
+    return net
 
-    # join the components by connectors between their closest vertices (Kruskal over all pairs)
+
+class Grid:
+    """Points (lon, lat) in square cells of about ``cell_m`` metres (equirectangular around their
+    mean latitude — metre-accurate within a city): the points near a place without comparing all."""
+
+    def __init__(self, points: list[tuple[float, float]], cell_m: float):
+        self.points = points
+        self.cell_m = float(cell_m)
+        lat0 = sum(p[1] for p in points) / len(points) if points else 0.0
+        self.kx = 111_320.0 * math.cos(math.radians(lat0)) / self.cell_m  # cells per degree of longitude
+        self.ky = 110_574.0 / self.cell_m
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        for i, p in enumerate(points):
+            self.cells.setdefault(self.cell(p), []).append(i)
+        xs = [c[0] for c in self.cells] or [0]
+        ys = [c[1] for c in self.cells] or [0]
+        self.corners = [(min(xs), min(ys)), (min(xs), max(ys)), (max(xs), min(ys)), (max(xs), max(ys))]
+
+    def cell(self, p: tuple[float, float]) -> tuple[int, int]:
+        return math.floor(p[0] * self.kx), math.floor(p[1] * self.ky)
+
+    def _ring(self, c: tuple[int, int], r: int):
+        cx, cy = c
+        if r == 0:
+            yield from self.cells.get(c, ())
+            return
+        for x in range(cx - r, cx + r + 1):
+            yield from self.cells.get((x, cy - r), ())
+            yield from self.cells.get((x, cy + r), ())
+        for y in range(cy - r + 1, cy + r):
+            yield from self.cells.get((cx - r, y), ())
+            yield from self.cells.get((cx + r, y), ())
+
+    def within(self, p: tuple[float, float], radius_m: float) -> list[int]:
+        """Indices of the points at most ``radius_m`` (haversine) from ``p``."""
+        c = self.cell(p)
+        rings = math.ceil(radius_m * 1.01 / self.cell_m) + 1
+        return [i for r in range(rings + 1) for i in self._ring(c, r)
+                if haversine_m(p, self.points[i]) <= radius_m]
+
+    def nearest(self, p: tuple[float, float], accept: Callable[[int], bool] = lambda i: True,
+                max_m: float = math.inf) -> Optional[tuple[float, int]]:
+        """(distance m, index) of the nearest accepted point within ``max_m``, or None."""
+        if not self.cells:
+            return None
+        c = self.cell(p)
+        last = max(max(abs(x - c[0]), abs(y - c[1])) for x, y in self.corners) + 1
+        best: Optional[tuple[float, int]] = None
+        for r in range(last + 1):
+            # a point outside rings 0…r−1 is at least r − 1 cells away (1 % for the projection)
+            if (r - 1) * self.cell_m * 0.99 > min(max_m, best[0] if best else math.inf):
+                break
+            for i in self._ring(c, r):
+                if accept(i):
+                    d = haversine_m(p, self.points[i])
+                    if d <= max_m and (best is None or (d, i) < best):
+                        best = (d, i)
+        return best
+
+
+def _connectors(net: "Network") -> list[tuple[float, int, int]]:
+    """(crow-fly metres, u, v) joining the graph's components: a minimum spanning tree over them.
+
+    Borůvka: each round, every component but the largest gets its cheapest link to another one
+    (the nearest vertex outside it, found on a grid); the links are added in order of length
+    where they still join two components. Equal to Kruskal over all vertex pairs (for distinct
+    distances), without the quadratic number of pairs."""
     n = len(net.coords)
     comp = _UnionFind(n)
-    for u, v, *_ in net.edges:
+    for u, v, *_rest in net.edges:
         comp.union(u, v)
-    if len({comp.find(v) for v in range(n)}) > 1:
-        pairs = sorted((haversine_m(net.coords[i], net.coords[j]), i, j)
-                       for i in range(n) for j in range(i + 1, n) if comp.find(i) != comp.find(j))
-        for d, i, j in pairs:
+    roots = {comp.find(v) for v in range(n)}
+    if len(roots) <= 1:
+        return []
+    grid = Grid(net.coords, max(SNAP_M, 100.0))
+    out: list[tuple[float, int, int]] = []
+    while len(roots) > 1:
+        members: dict[int, list[int]] = {}
+        for v in range(n):
+            members.setdefault(comp.find(v), []).append(v)
+        largest = max(members, key=lambda r: (len(members[r]), -r))
+        cheapest = []
+        for root, vs in members.items():
+            if root == largest:
+                continue
+            best = None
+            for v in vs:
+                found = grid.nearest(net.coords[v], accept=lambda u, root=root: comp.find(u) != root,
+                                     max_m=best[0] if best else math.inf)
+                if found is not None and (best is None or (found[0], min(v, found[1]), max(v, found[1])) < best):
+                    best = (found[0], min(v, found[1]), max(v, found[1]))
+            cheapest.append(best)
+        for d, i, j in sorted(cheapest):
             if comp.union(i, j):
-                net.edges.append((i, j, max(1, round(d * DETOUR)), 0, None))
-    return net
+                out.append((d, i, j))
+        roots = {comp.find(v) for v in range(n)}
+    return out
+
+
+class EdgeSnapper:
+    """The nearest point on the network's road segments (not connectors) to a place.
+
+    The polylines are projected to metres (equirectangular around their mean latitude — accurate
+    within a city) and each piece is filed under the grid cells its bounding box covers."""
+
+    def __init__(self, net: Network, cell_m: float = 100.0):
+        self.cell_m = cell_m
+        pts = [p for line in net.geometry.values() for p in line]
+        self.lon0 = sum(p[0] for p in pts) / len(pts) if pts else 0.0
+        self.lat0 = sum(p[1] for p in pts) / len(pts) if pts else 0.0
+        m = 6371008.8 * math.pi / 180
+        self.kx, self.ky = m * math.cos(math.radians(self.lat0)), m
+        self.pieces: list[tuple[int, float, float, float, float, float, float, float]] = []
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        for e, (u, v, cost, _demand, sid) in enumerate(net.edges):
+            line = net.geometry.get(sid) if sid is not None else None
+            if not line:
+                continue
+            xy = [self.xy(p) for p in line]
+            lens = [math.dist(a, b) for a, b in zip(xy, xy[1:])]
+            total, run = sum(lens) or 1.0, 0.0
+            for (a, b), length in zip(zip(xy, xy[1:]), lens):
+                k = len(self.pieces)
+                self.pieces.append((e, a[0], a[1], b[0], b[1], run / total, length / total, float(cost)))
+                run += length
+                for cx in range(math.floor(min(a[0], b[0]) / cell_m), math.floor(max(a[0], b[0]) / cell_m) + 1):
+                    for cy in range(math.floor(min(a[1], b[1]) / cell_m), math.floor(max(a[1], b[1]) / cell_m) + 1):
+                        self.cells.setdefault((cx, cy), []).append(k)
+
+    def xy(self, p: tuple[float, float]) -> tuple[float, float]:
+        return (p[0] - self.lon0) * self.kx, (p[1] - self.lat0) * self.ky
+
+    def snap(self, p: tuple[float, float], max_m: float) -> Optional[tuple[float, int, float]]:
+        """(distance m, edge index, fraction 0…1 from u to v) of the nearest point within ``max_m``."""
+        x, y = self.xy(p)
+        cx, cy = math.floor(x / self.cell_m), math.floor(y / self.cell_m)
+        rings = math.ceil(max_m / self.cell_m) + 1
+        seen: set[int] = set()
+        best: Optional[tuple[float, int, float]] = None
+        for r in range(rings + 1):
+            if best is not None and (r - 1) * self.cell_m > best[0]:
+                break
+            ring = [(cx + dx, cy + dy) for dx in range(-r, r + 1) for dy in range(-r, r + 1)
+                    if max(abs(dx), abs(dy)) == r]
+            for cell in ring:
+                for k in self.cells.get(cell, ()):
+                    if k in seen:
+                        continue
+                    seen.add(k)
+                    e, ax, ay, bx, by, f0, df, _cost = self.pieces[k]
+                    dx, dy = bx - ax, by - ay
+                    t = 0.0 if dx == dy == 0 else ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)
+                    t = min(1.0, max(0.0, t))
+                    d = math.hypot(x - (ax + t * dx), y - (ay + t * dy))
+                    if d <= max_m and (best is None or (d, e) < best[:2]):
+                        best = (d, e, f0 + t * df)
+        return best
+
+
+@dataclass
+class RoadDistances:
+    """Distances (whole metres) between points over the road network, see the module docstring."""
+
+    matrix: list[list[int]]
+    snapped: list[Optional[tuple[float, int, float]]]  # (access m, edge index, fraction) or None (off)
+    off_network: list[int]  # indices of the points farther than the snapping distance
+
+
+def road_distances(net: Network, points: list[tuple[float, float]], snap_max_m: float = REFILL_SNAP_M,
+                   detour: float = DETOUR) -> RoadDistances:
+    """Distances between ``points`` (lon, lat) over the network: each point within ``snap_max_m``
+    of a road segment is snapped to the nearest point of it; the distance between two snapped points
+    is access leg + the way along the segment to one of its end nodes + the shortest path to an end
+    node of the other's segment + the way along that one + access leg (on the same segment: the way
+    along it between the two, if shorter). A pair with a point off the network: straight line ×
+    ``detour``."""
+    from .routing.prize import shortest_paths
+
+    snapper = EdgeSnapper(net)
+    snapped = [snapper.snap(p, snap_max_m) if snapper.pieces else None for p in points]
+    ends = sorted({x for s in snapped if s is not None for x in net.edges[s[1]][:2]})
+    adjacency: list[list[tuple[int, int]]] = [[] for _ in net.coords]
+    for u, v, cost, *_rest in net.edges:
+        adjacency[u].append((v, cost))
+        adjacency[v].append((u, cost))
+    dist = {x: shortest_paths(adjacency, x, ends) for x in ends}
+
+    def along(s) -> list[tuple[int, float]]:  # (end node, metres along the segment to it)
+        u, v, cost = net.edges[s[1]][:3]
+        return [(u, s[2] * cost), (v, (1.0 - s[2]) * cost)]
+
+    n = len(points)
+    matrix = [[0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            si, sj = snapped[i], snapped[j]
+            if si is None or sj is None:
+                d = haversine_m(points[i], points[j]) * detour
+            else:
+                via = [a + dist[x][y] + b for x, a in along(si) for y, b in along(sj) if y in dist[x]]
+                if si[1] == sj[1]:
+                    via.append(abs(si[2] - sj[2]) * net.edges[si[1]][2])
+                d = si[0] + min(via) + sj[0] if via else haversine_m(points[i], points[j]) * detour
+            matrix[i][j] = matrix[j][i] = int(round(d))
+    return RoadDistances(matrix=matrix, snapped=snapped, off_network=[i for i in range(n) if snapped[i] is None])
 
 
 def instance_for(net: Network, depot: tuple[float, float], capacity: int, name: str = "gritting",
@@ -295,6 +517,38 @@ def plan_gritting(time_limit: Optional[float] = None, vehicles: Optional[int] = 
     session.add(row)
     session.commit()
     return row
+
+
+def autoplan_job(now: Optional[datetime] = None) -> str:
+    """Job ``autoplan`` (every minute): a new plan when the newest is older than the setting
+    ``gritting_auto_plan_min`` (with ``demo_simulator`` on and that setting 0: :data:`DEMO_PLAN_MIN`).
+    Returns what it did; a plan that cannot be made is logged, not raised."""
+    import logging
+
+    session = db_session()
+    settings = get_settings(SLUG)
+    every = int(settings["gritting_auto_plan_min"])
+    demo = bool(settings.get("demo_simulator"))
+    if every <= 0 and demo:
+        every = DEMO_PLAN_MIN
+    if every <= 0:
+        return "off"
+    now = now or datetime.now(timezone.utc)
+    newest = session.exec(select(GrittingPlan.created_at).order_by(GrittingPlan.created_at.desc())).first()
+    if newest is not None:
+        newest = newest if newest.tzinfo else newest.replace(tzinfo=timezone.utc)
+        if now - newest < timedelta(minutes=every) - timedelta(seconds=5):
+            return "not due"
+    limit = float(settings["gritting_time_limit_s"])
+    if demo and not settings["gritting_auto_plan_min"]:
+        limit = min(limit, DEMO_PLAN_TIME_S)
+    try:
+        plan = plan_gritting(limit, session=session, settings=settings, now=now)
+    except PlanningError as exc:
+        session.rollback()
+        logging.getLogger("mash.wintersmart.planning").info("automatic gritting plan not made: %s", exc)
+        return f"no plan: {exc}"
+    return f"plan {plan.id}"
 
 
 # -- stored plans back into routing objects (export, map) ----------------------------------------

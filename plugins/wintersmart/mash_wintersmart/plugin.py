@@ -12,7 +12,7 @@ manifest = Manifest(
     title=_l("WinterSMART"),
     description=_l("Intelligenter Winterdienst: Sensoren erkennen Glättegefahr auf Straßen und Brücken früh, "
                    "Schilder warnen, der Winterdienst rückt gezielt aus."),
-    api=">=1.0,<2",
+    api=">=1.1,<2",
     settings=WinterSmartSettings,
     permissions=(
         Permission("wintersmart.operate", _l("Winterdienst steuern: Betriebshöfe, Warnungen, Schilder und Touren"),
@@ -88,7 +88,9 @@ def mash_register_jobs():
     from .assess import assess_all
     from .retention import retention_job
     from .bins import bins_job
+    from .planning import autoplan_job
     from .signs import expire as expire_signs
+    from .simulator import demo_job
 
     return [
         Job("icerisk", assess_all, trigger="interval", trigger_args={"minutes": 5}, misfire_grace_time=120,
@@ -100,6 +102,11 @@ def mash_register_jobs():
             description=_l("Füllstände der Streugutbehälter und Salzsilos aus neuen Abstandsmessungen ableiten")),
         Job("signs", expire_signs, trigger="interval", trigger_args={"minutes": 1}, misfire_grace_time=60,
             description=_l("Abgelaufene Schildbefehle und Übersteuerungen beenden, Schildbefehle erneuern")),
+        Job("autoplan", autoplan_job, trigger="interval", trigger_args={"minutes": 1}, misfire_grace_time=60,
+            description=_l("Streuplan automatisch neu rechnen (nur wenn eingestellt oder im Demo-Betrieb)")),
+        Job("demo", demo_job, trigger="interval", trigger_args={"minutes": 1}, misfire_grace_time=60,
+            description=_l("Demo: simulierte Frostnacht über MQTT einspielen (nur wenn in den Einstellungen "
+                           "eingeschaltet)")),
     ]
 
 

@@ -8,6 +8,22 @@ import marshmallow as ma
 
 from mash_core.api import _, _l
 
+from . import webmap
+from .network import DEFAULT_HIGHWAYS
+
+
+def _highways(value):
+    from .network import HIGHWAYS
+
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise ma.ValidationError(_("Mindestens eine Straßenklasse angeben."))
+    unknown = [n for n in names if n not in HIGHWAYS]
+    if unknown:
+        raise ma.ValidationError(_("Unbekannte Straßenklasse(n): %(names)s. Möglich sind: %(known)s.",
+                                   names=", ".join(unknown), known=", ".join(HIGHWAYS)))
+
+
 PHONE = ma.validate.Regexp(r"^[0-9+ ()/-]*$", error="Nur Ziffern, Leerzeichen und + ( ) / - erlaubt.")
 
 
@@ -19,6 +35,13 @@ def _float(default, low, high, label, description):
 def _int(default, low, high, label, description):
     return ma.fields.Integer(load_default=default, strict=False, validate=ma.validate.Range(low, high),
                              metadata={"label": label, "description": description})
+
+
+def _tile_url(value: str) -> None:
+    try:
+        webmap.tile_source(value)
+    except ValueError as exc:
+        raise ma.ValidationError(str(exc)) from None
 
 
 class WinterSmartSettings(ma.Schema):
@@ -159,6 +182,52 @@ class WinterSmartSettings(ma.Schema):
                                              "Voreinstellung 4000 kg (Vorschlag)."))
     gritting_time_limit_s = _float(10.0, 1.0, 600.0, _l("Streuplan: Rechenzeit (Sekunden)"),
                                    _l("So lange sucht der Planer nach besseren Touren. Voreinstellung 10 Sekunden."))
+
+    # -- maps (module webmap.py; docs/plugins/wintersmart.md, "Karten") ------------------------------
+    map_library = ma.fields.String(load_default="svg", validate=ma.validate.OneOf(webmap.LIBRARIES),
+                                   metadata={"label": _l("Kartendarstellung"),
+                                             "description": _l("„svg“: schematische Karte vom Server, ohne "
+                                                               "Kartenhintergrund und ohne Anfragen an andere "
+                                                               "Server; „leaflet“: verschiebbare Karte mit "
+                                                               "Kartenkacheln vom Kachelserver unten (die "
+                                                               "Besucher laden sie direkt von dort).")})
+    map_tile_url = ma.fields.String(load_default=webmap.DEFAULT_TILE_URL, validate=_tile_url,
+                                    metadata={"label": _l("Kachelserver (Adressvorlage)"),
+                                              "description": _l("XYZ-Vorlage mit {z}, {x} und {y}, z. B. "
+                                                                "https://tile.openstreetmap.org/{z}/{x}/{y}.png; "
+                                                                "nur https (http nur für localhost). Nur bei "
+                                                                "„leaflet“ verwendet.")})
+    map_tile_attribution = ma.fields.String(load_default=webmap.DEFAULT_ATTRIBUTION,
+                                            validate=ma.validate.Length(max=300),
+                                            metadata={"label": _l("Quellenangabe der Kartenkacheln"),
+                                                      "description": _l("Wird als Text unten in der Karte "
+                                                                        "angezeigt, wie es der Kachelanbieter "
+                                                                        "verlangt.")})
+    map_max_zoom = _int(19, 1, 22, _l("Größte Zoomstufe der Karte"),
+                        _l("Höchste Zoomstufe, die der Kachelserver liefert. Voreinstellung 19."))
+
+    gritting_auto_plan_min = _int(0, 0, 1440, _l("Streuplan: automatisch planen alle (Minuten)"),
+                                  _l("Der Planer rechnet in diesem Abstand einen neuen Streuplan (Aufgabe „autoplan“). "
+                                     "0 = nur auf Anforderung; im Demo-Betrieb alle 5 Minuten."))
+
+    # -- road network import (module network.py) -----------------------------------------------
+    network_highways = ma.fields.String(
+        load_default=",".join(DEFAULT_HIGHWAYS), validate=_highways,
+        metadata={"label": _l("Straßennetz-Import: Straßenklassen (OSM highway, durch Komma getrennt)"),
+                  "description": _l("Nur Wege dieser Klassen werden importiert (aus OSM-Dateien werden andere "
+                                    "übergangen, in GeoJSON abgewiesen). Voreinstellung: Autobahn bis Wohnstraße, "
+                                    "verkehrsberuhigter Bereich, Busspur; service (Zufahrten, Parkplätze) und "
+                                    "Fußwege nur bei Bedarf.")})
+
+    # -- demo (module simulator.py) -------------------------------------------------------------
+    demo_simulator = ma.fields.Boolean(
+        load_default=False,
+        metadata={"label": _l("Demo: simulierte Frostnacht einspielen (nie im Echtbetrieb)"),
+                  "description": _l("Der Worker spielt für die Messstationen und Streugutbehälter eine abkühlende "
+                                    "Nacht in Zeitraffer über MQTT ein, in Schleife, und plant Streupläne. "
+                                    "„make demo“ schaltet das ein.")})
+    demo_simulator_speed = _float(60.0, 1.0, 3600.0, _l("Demo: Zeitraffer (simulierte Sekunden je Sekunde)"),
+                                  _l("Bei 60 dauert eine zwölfstündige Nacht zwölf Minuten. Voreinstellung 60."))
 
     @ma.validates_schema
     def _consistent(self, data, **kwargs):

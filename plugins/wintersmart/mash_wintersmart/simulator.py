@@ -14,13 +14,31 @@ convention ``mash/<municipality>/wintersmart/obs/<thing>``:
 The simulated night (``hours``, default 12) ends at the wall-clock time the run ends, so that
 every timestamp is in the past (the ingest rejects messages from the future). A run takes
 ``hours × 3600 / speed`` seconds (bounded by ``max_seconds``).
+
+**Demo mode** (setting ``demo_simulator``, which ``make demo`` switches on; off by default, so
+never in production unless an operator switches it on): job ``demo`` (every minute) keeps a
+:class:`DemoRunner` thread going in the active worker. It replays the night in a loop at
+``demo_simulator_speed`` (default ×60: a 12-hour night in 12 minutes) — one station step per
+``10 min / speed`` of real time (at least 1 s), the bins every 30 simulated minutes — with
+*real* timestamps (the values follow the accelerated night, the times are when they are sent),
+so that the ice-risk engine, warnings and signs react live. It publishes through the core's
+outbox (:func:`mash_core.api.publish`), so the messages take the real MQTT path over whatever
+broker the worker uses — the embedded one of ``mash run`` or ``$MASH_MQTT_URL`` — and wait while
+it is not up yet. It only publishes for the stations and containers in the database (``mash demo
+load``). The thread stops when the setting is switched off (checked every step), when the job has
+not renewed it for :data:`LEASE_S` (the worker stopped its scheduler or lost leadership), and at
+process exit (Ctrl-C on ``mash run``: an ``atexit`` hook stops and joins it). A new start begins a
+new night.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
+import logging
 import math
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -28,6 +46,12 @@ from typing import Callable, Optional
 from urllib.parse import parse_qs, unquote, urlparse
 
 DEFAULT_BROKER = "mqtt://127.0.0.1:18830"
+SLUG = "wintersmart"
+#: demo mode: the runner stops when job ``demo`` has not renewed it for this long (seconds)
+LEASE_S = 150.0
+#: demo mode: at most one station step per this many real seconds (timestamps are whole seconds)
+MIN_TICK_S = 1.0
+log = logging.getLogger("mash.wintersmart.simulator")
 
 
 @dataclass
@@ -80,6 +104,21 @@ def container_distance(c: SimContainer, i: int, h: float, hours: float) -> float
     use = (0.01 if c.silo else 0.02 + ((i * 29) % 7) / 100.0) * h  # share of the full height used
     fill = max(0.0, start - use)
     return round(c.d_empty_mm - fill * height, 1)
+
+
+def station_records(stations: list[SimStation], h: float, rng: random.Random) -> list[tuple[str, dict]]:
+    """(thing key, ``obs``) of every station ``h`` hours into the night."""
+    return [(s.key, station_values(s, i, h, rng)) for i, s in enumerate(stations)]
+
+
+def container_records(containers: list[SimContainer], h: float, hours: float) -> list[tuple[str, dict]]:
+    """(thing key, ``obs``) of every bin and silo ``h`` hours into the night."""
+    return [(c.key, {"distance": container_distance(c, i, h, hours), "battery": round(98 - h * 0.05, 1)})
+            for i, c in enumerate(containers)]
+
+
+def stamp_of(t: datetime) -> str:
+    return t.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_broker(url: str) -> dict:
@@ -136,18 +175,13 @@ def simulate(broker_url: str, municipality: str, stations: list[SimStation], con
             if delay > 0:
                 time.sleep(delay)
             h = k * step_s / 3600.0
-            t = (start + timedelta(seconds=k * step_s)).replace(microsecond=0)
-            stamp = t.isoformat().replace("+00:00", "Z")
-            for i, s in enumerate(stations):
-                payload = {"t": stamp, "obs": station_values(s, i, h, rng)}
-                infos.append(client.publish(f"{prefix}/{s.key}", json.dumps(payload), qos=qos))
-                result.messages += 1
+            stamp = stamp_of(start + timedelta(seconds=k * step_s))
+            records = station_records(stations, h, rng)
             if k % bin_every == 0:
-                for i, c in enumerate(containers):
-                    payload = {"t": stamp, "obs": {"distance": container_distance(c, i, h, hours),
-                                                   "battery": round(98 - h * 0.05, 1)}}
-                    infos.append(client.publish(f"{prefix}/{c.key}", json.dumps(payload), qos=qos))
-                    result.messages += 1
+                records += container_records(containers, h, hours)
+            for key, obs in records:
+                infos.append(client.publish(f"{prefix}/{key}", json.dumps({"t": stamp, "obs": obs}), qos=qos))
+                result.messages += 1
             result.steps = k + 1
             if progress:
                 progress(k + 1, steps + 1, result.messages)
@@ -186,3 +220,149 @@ def demo_targets() -> tuple[list[SimStation], list[SimContainer]]:
                   for i in range(N_BINS)]
     containers += [SimContainer(k, SILO["d_empty_mm"], SILO["d_full_mm"], True) for k, *_ in SILOS]
     return stations, containers
+
+
+# -- demo mode: the night in a loop, in the worker (job ``demo``) ------------------------------
+class DemoRunner(threading.Thread):
+    """Replays the night in a loop for one municipality; see the module docstring."""
+
+    def __init__(self, app, municipality_id: int, speed: float = 60.0, hours: float = 12.0,
+                 station_step_min: float = 10.0, bin_step_min: float = 30.0, seed: int = 1):
+        super().__init__(name=f"wintersmart-demo-{municipality_id}", daemon=True)
+        self.app, self.municipality_id = app, municipality_id
+        self.speed, self.hours = float(speed), float(hours)
+        self.station_step_min, self.bin_step_min = station_step_min, bin_step_min
+        self.rng = random.Random(seed)
+        self.stopping = threading.Event()
+        self.renewed = time.monotonic()
+        self.sim_s = 0.0          # simulated seconds since the start (all loops)
+        self.steps = 0
+        self.messages = 0
+        self._bin_slot: Optional[int] = None
+
+    @property
+    def tick_s(self) -> float:
+        return max(MIN_TICK_S, self.station_step_min * 60.0 / self.speed)
+
+    def renew(self) -> None:
+        self.renewed = time.monotonic()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        last = due = time.monotonic()
+        try:
+            while not self.stopping.is_set():
+                now = time.monotonic()
+                if now - self.renewed > LEASE_S:
+                    log.info("demo simulator of municipality %s: job no longer renews it; stopping",
+                             self.municipality_id)
+                    break
+                if now < due:
+                    self.stopping.wait(min(due, self.renewed + LEASE_S + 0.01) - now)
+                    continue
+                self.sim_s += (now - last) * self.speed
+                last = now
+                try:
+                    if not self.step():
+                        break
+                except Exception:  # a failed step (database busy …) is logged; the next one tries again
+                    log.exception("demo simulator step failed")
+                # at least a second apart: the timestamps are whole seconds
+                due = max(due + self.tick_s, now + MIN_TICK_S)
+        finally:
+            _forget(self)
+
+    def step(self) -> bool:
+        """Publish one step (False: the setting is off, stop)."""
+        from flask import g
+
+        from mash_core.api import Municipality, db_session, get_settings, municipality_context, publish
+
+        night_s = self.hours * 3600.0
+        h = (self.sim_s % night_s) / 3600.0
+        slot = int(self.sim_s // (self.bin_step_min * 60.0))
+        with self.app.app_context(), municipality_context(self.municipality_id):
+            session = db_session()
+            g.user, g.municipality = None, session.get(Municipality, self.municipality_id)
+            settings = get_settings(SLUG)
+            if not settings.get("demo_simulator"):
+                return False
+            self.speed = float(settings.get("demo_simulator_speed") or self.speed)
+            stations, containers = targets_from_db()
+            records = station_records(stations, h, self.rng)
+            if slot != self._bin_slot:
+                records += container_records(containers, h, self.hours)
+            stamp = stamp_of(datetime.now(timezone.utc))
+            for key, obs in records:
+                publish(f"{SLUG}/obs/{key}", {"t": stamp, "obs": obs})
+            session.commit()
+        self._bin_slot = slot
+        self.steps += 1
+        self.messages += len(records)
+        return True
+
+
+_RUNNERS: dict[tuple[int, int], DemoRunner] = {}
+_LOCK = threading.Lock()
+
+
+def _forget(runner: DemoRunner) -> None:
+    with _LOCK:
+        key = (id(runner.app), runner.municipality_id)
+        if _RUNNERS.get(key) is runner:
+            del _RUNNERS[key]
+
+
+def demo_runner(municipality_id: Optional[int] = None, app=None) -> Optional[DemoRunner]:
+    """The running demo simulator of a municipality (default: the current one), if any."""
+    from flask import current_app
+
+    from mash_core.api import current_municipality_id
+
+    app = app or current_app._get_current_object()
+    mid = municipality_id if municipality_id is not None else current_municipality_id()
+    with _LOCK:
+        return _RUNNERS.get((id(app), mid))
+
+
+def demo_job() -> str:
+    """Job ``demo`` (every minute): start or renew the demo simulator of the current municipality
+    while the setting ``demo_simulator`` is on; stop it when it is off. Returns what it did."""
+    from flask import current_app
+
+    from mash_core.api import current_municipality_id, get_settings
+
+    settings = get_settings(SLUG)
+    app, mid = current_app._get_current_object(), current_municipality_id()
+    with _LOCK:
+        runner = _RUNNERS.get((id(app), mid))
+        if not settings.get("demo_simulator"):
+            if runner is not None:
+                runner.stop()
+                return "stopped"
+            return "off"
+        if runner is not None and runner.is_alive() and not runner.stopping.is_set():
+            runner.renew()
+            return f"running: {runner.steps} steps, {runner.messages} messages"
+        runner = DemoRunner(app, mid, speed=settings.get("demo_simulator_speed") or 60.0)
+        _RUNNERS[(id(app), mid)] = runner
+    runner.start()
+    log.info("demo simulator started for municipality %s (×%g)", mid, runner.speed)
+    return "started"
+
+
+def stop_demo(timeout: float = 10.0) -> int:
+    """Stop every demo simulator of this process and wait for them (at exit; tests)."""
+    with _LOCK:
+        runners = list(_RUNNERS.values())
+    for r in runners:
+        r.stop()
+    for r in runners:
+        if r is not threading.current_thread():
+            r.join(timeout)
+    return len(runners)
+
+
+atexit.register(stop_demo)

@@ -1,6 +1,8 @@
 """Citizen page of the current ice warnings (``/wintersmart/warnungen``): a list and a simple
 map drawn as inline SVG from the segments' coordinates — no tiles, no CDN, no script, no inline
-style. Colour is never the only cue: line pattern and the level number label each segment."""
+style. Colour is never the only cue: line pattern and the level number label each segment. With the
+setting ``map_library = "leaflet"`` the page also carries the interactive map (:mod:`.webmap`), drawn
+over the SVG map, which stays as the fallback without script."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import math
 
 from mash_core.api import db_session, get_settings, public, render, select
 
+from . import webmap
 from .models import RoadSegment
 from .views import bp
 from .warnings import SLUG, active_warnings, level_text, local_time, reason_texts
@@ -70,4 +73,5 @@ def warnings_page():
                  "since_iso": w.valid_from.isoformat(), "reasons": reason_texts(w.reasons)} for w in rows]
     levels = {w.road_segment_id: w.level for w in rows}
     return render("wintersmart/warnings.html", warnings=warnings, map=svg_map(list(segments), levels),
+                  webmap=webmap.options(lambda: webmap.warning_features(segments, levels)),
                   settings=get_settings(SLUG), legend=[(lvl, level_text(lvl), *STROKE[lvl]) for lvl in (3, 2, 1, 0)])

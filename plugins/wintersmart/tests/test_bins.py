@@ -1,5 +1,6 @@
 """Grit bins and salt silos: fill from distance per shape (hand-computed values), median
-filter, consumption, forecasts, alerts once per crossing, refill tours from a silo with salt."""
+filter, consumption, forecasts, alerts once per crossing, refill tours from a silo with salt —
+on road distances over the imported network (straight line × 1.3 off the network)."""
 
 import math
 from datetime import timedelta
@@ -188,6 +189,85 @@ def test_silo_resupply_alert_and_refill_plan_uses_silo_with_salt(mash_app):
         with pytest.raises(NoSiloAvailable):
             plan_refill_tours(vehicle_capacity_kg=1000, time_limit=0.5)
     assert rows(mash_app, "SELECT count(*) FROM wintersmart_refill_plan") == [(1,)]
+
+
+# A river between the silo at A and bin X, 200 m north of it; the only bridge is 1 km east:
+#   D ----------- C      X at D: 200 m from the silo in a straight line, 2200 m by road
+#   |  (river)    |      Y at E: 500 m from the silo in a straight line and by road
+#   A ---- E ---- B      segments A–E, E–B, B–C (the bridge), C–D
+M_PER_DEG = 6371008.8 * math.pi / 180  # haversine's Earth radius
+EAST_500 = 500 / (M_PER_DEG * math.cos(math.radians(49.4)))
+NORTH_200 = 200 / M_PER_DEG
+PA = (8.70, 49.40)
+PE, PB = (PA[0] + EAST_500, PA[1]), (PA[0] + 2 * EAST_500, PA[1])
+PC, PD = (PB[0], PA[1] + NORTH_200), (PA[0], PA[1] + NORTH_200)
+RIVER = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"osm_id": 900 + i, "highway": "residential", "name": name},
+     "geometry": {"type": "LineString", "coordinates": [list(a), list(b)]}}
+    for i, (name, a, b) in enumerate([("Uferstraße West", PA, PE), ("Uferstraße Ost", PE, PB),
+                                      ("Brücke", PB, PC), ("Nordufer", PC, PD)])]}
+SILO = dict(kind="silo", shape="cone_silo", d_empty_mm=8800.0, d_full_mm=800.0, diameter_mm=3000.0,
+            cone_height_mm=2000.0, outlet_diameter_mm=0.0)
+
+
+@pytest.mark.mash_plugins("wintersmart")
+def test_refill_tour_runs_on_road_distances(mash_app):
+    from mash_core.api import db_session
+    from mash_wintersmart.bins import plan_refill_tours
+    from mash_wintersmart.network import import_network
+    from mash_wintersmart.planning import DETOUR, REFILL_SNAP_M, build_network, haversine_m, road_distances
+
+    with in_municipality(mash_app):
+        assert import_network(RIVER).created == 4
+    silo = _container(mash_app, key="silo", lon=PA[0], lat=PA[1], **SILO)
+    x = _container(mash_app, key="bin-x", lon=PD[0], lat=PD[1])
+    y = _container(mash_app, key="bin-y", lon=PE[0], lat=PE[1])
+    feed(mash_app, _distances("silo", [1000] * 3) + _distances("bin-x", [740] * 3) + _distances("bin-y", [740] * 3))
+    _update(mash_app, T0 + timedelta(hours=3))
+    lengths = dict(rows(mash_app, "SELECT name, length_m FROM wintersmart_road_segment"))
+    ae, eb, bc, cd = (round(lengths[n]) for n in ("Uferstraße West", "Uferstraße Ost", "Brücke", "Nordufer"))
+    assert (ae, eb, bc, cd) == (500, 500, 200, 1000)
+    with in_municipality(mash_app):
+        from mash_core.api import get_settings
+        net = build_network(db_session(), get_settings("wintersmart"))
+        road = road_distances(net, [PA, PD, PE])
+        # in a straight line X is the nearer bin, by road Y is
+        assert haversine_m(PA, PD) < haversine_m(PA, PE)
+        assert road.matrix[0][1] == ae + eb + bc + cd > road.matrix[0][2] == ae
+        assert road.matrix[1][2] == eb + bc + cd and road.off_network == []
+        # a bin beside the middle of a long segment is 10 m from the network, not 500 m from a node
+        pw = ((PC[0] + PD[0]) / 2, PD[1] + 10 / M_PER_DEG)
+        road = road_distances(net, [PA, pw, PD])
+        assert road.snapped[1][0] == pytest.approx(10, abs=0.1)
+        assert road.matrix[0][1] == pytest.approx(ae + eb + bc + cd / 2 + 10, abs=1)
+        assert road.matrix[1][2] == pytest.approx(cd / 2 + 10, abs=1)  # along the same segment
+
+        plan = plan_refill_tours(vehicle_capacity_kg=1000, time_limit=1.0)
+        assert plan.verified and plan.silo_id == silo and len(plan.routes) == 1
+        assert sorted(plan.routes[0]["containers"]) == sorted([x, y])
+        # the tour is silo → Y → (bridge) → X → silo or back: twice the loop, by road
+        assert plan.distance_m == plan.routes[0]["distance_m"] == 2 * (ae + eb + bc + cd)
+        assert plan.params["distances"] == "road" and plan.params["off_network"] == []
+
+    # a bin 1 km north of the network: straight line × 1.3, reported
+    z = _container(mash_app, key="bin-z", lon=PD[0], lat=PD[1] + 5 * NORTH_200)
+    feed(mash_app, _distances("bin-z", [740] * 3))
+    _update(mash_app, T0 + timedelta(hours=3))
+    with in_municipality(mash_app):
+        pz = (PD[0], PD[1] + 5 * NORTH_200)
+        road = road_distances(net, [PA, PD, pz])
+        assert road.off_network == [2] and road.snapped[2] is None and haversine_m(pz, PD) > REFILL_SNAP_M
+        assert road.matrix[0][2] == round(haversine_m(PA, pz) * DETOUR)
+        assert road.matrix[1][2] == round(haversine_m(PD, pz) * DETOUR)
+        plan = plan_refill_tours(vehicle_capacity_kg=2000, time_limit=1.0)
+        assert plan.verified and {c for r in plan.routes for c in r["containers"]} == {x, y, z}
+        assert plan.params["distances"] == "mixed" and plan.params["off_network"] == [z]
+
+    from click.testing import CliRunner
+    from mash_wintersmart.cli import cli
+    result = CliRunner().invoke(cli, ["plan-refill", "--capacity", "2000", "--time-limit", "0.5"], obj=mash_app)
+    assert result.exit_code == 0, result.output
+    assert "road distances; 1 bin(s)/silo(s) off the road network (straight line × 1.3): bin-z" in result.output
 
 
 @pytest.mark.mash_plugins("wintersmart")

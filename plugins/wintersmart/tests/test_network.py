@@ -1,5 +1,7 @@
-"""Road network import from a GeoJSON OSM extract: validation with reasons, idempotence by
-osm_id, priority classes (API and CLI), the demo network file."""
+"""Road network import from an OSM extract — GeoJSON, and .osm.pbf written here with
+osmium.SimpleWriter (split at junctions, bridges, one-way streets, missing nodes, ignored
+footways) —: validation with reasons, idempotence by key, priority classes (API and CLI), the
+demo network file."""
 
 import json
 
@@ -87,7 +89,7 @@ def test_import_rejects_bad_files(mash_app, tmp_path):
     for content in ("not json", json.dumps({"type": "Feature"}), json.dumps({"type": "FeatureCollection"})):
         with pytest.raises(NetworkFileError):
             _import(mash_app, content)
-    with pytest.raises(NetworkFileError, match="pbf"):
+    with pytest.raises(NetworkFileError, match="x.osm.pbf: no such file"):
         _import(mash_app, tmp_path / "x.osm.pbf")
 
 
@@ -135,3 +137,140 @@ def test_demo_network_file_is_valid():
             assert 8.6 < lon < 8.8 and 49.36 < lat < 49.44
     bridges = {p["name"] for p in parsed if p["is_bridge"]}
     assert {"Theodor-Heuss-Brücke", "Ernst-Walz-Brücke", "Montpellierbrücke"} <= bridges
+
+
+# -- .osm.pbf --------------------------------------------------------------------------------
+#: node id → (lon, lat); node 99 is referenced by way 103 but not in the file (cut at the border)
+NODES = {1: (8.6900, 49.4100), 2: (8.6920, 49.4100), 3: (8.6940, 49.4100), 4: (8.6940, 49.4120),
+         5: (8.6960, 49.4120), 6: (8.6920, 49.4080), 7: (8.6900, 49.4130)}
+WAYS = [  # (id, nodes, tags)
+    (100, [1, 2, 3], {"highway": "primary", "name": "Hauptstraße"}),            # junctions at 2 and 3
+    (101, [6, 2], {"highway": "residential", "name": "Nebenstraße", "oneway": "yes"}),
+    (102, [3, 4, 5], {"highway": "secondary", "ref": "B 37", "bridge": "yes"}),  # footway meets it at 4
+    (103, [5, 99], {"highway": "residential", "name": "Am Rand"}),               # node 99 missing
+    (104, [7, 4], {"highway": "footway", "name": "Fußweg"}),                     # not a gritted class
+    (105, [1, 7], {"building": "yes"}),                                          # not a highway at all
+]
+
+
+def write_osm(path, nodes=NODES, ways=WAYS):
+    import osmium
+
+    writer = osmium.SimpleWriter(str(path), overwrite=True)
+    try:
+        for nid, loc in sorted(nodes.items()):
+            writer.add_node(osmium.osm.mutable.Node(id=nid, location=loc, version=1))
+        for wid, refs, tags in ways:
+            writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, version=1))
+    finally:
+        writer.close()
+    return path
+
+
+def _segments(app):
+    return {r[0]: r[1:] for r in rows(app, "SELECT key, name, highway, is_bridge, oneway, priority_class, from_node, "
+                                           "to_node, length_m, osm_way_id, geometry FROM wintersmart_road_segment")}
+
+
+def test_pbf_import_splits_at_junctions_reports_and_is_idempotent(mash_app, tmp_path):
+    from mash_wintersmart.planning import haversine_m
+    path = write_osm(tmp_path / "extract.osm.pbf")
+    report = _import(mash_app, path)
+    assert report.format == "osm"
+    assert (report.created, report.updated, report.unchanged, report.ignored) == (4, 0, 0, 1)
+    assert [(r.osm_id, r.reason) for r in report.rejected] == [
+        ("way/103", "1 node(s) missing from the extract: 99")]
+    segs = _segments(mash_app)
+    # way 100 is split at node 2, where way 101 ends; way 102 is not split where the footway meets it
+    assert sorted(segs) == ["osm:100:1", "osm:100:2", "osm:101", "osm:102"]
+    name, highway, bridge, oneway, prio, a, b, length, way_id, geometry = segs["osm:100:1"]
+    assert (name, highway, bool(bridge), bool(oneway), prio, way_id) == ("Hauptstraße", "primary", False, False, 1, 100)
+    assert json.loads(geometry)["coordinates"] == [list(NODES[1]), list(NODES[2])]
+    assert length == pytest.approx(haversine_m(NODES[1], NODES[2]), abs=0.1)
+    # the pieces and the side street share the junction node (a routable graph)
+    assert a == node_id(*NODES[1]) and b == node_id(*NODES[2])
+    assert segs["osm:100:2"][5] == b and segs["osm:101"][6] == b and segs["osm:100:2"][6] == segs["osm:102"][5]
+    assert segs["osm:101"][:5] == ("Nebenstraße", "residential", False, True, 4)
+    name, highway, bridge, oneway, prio, *_, geometry = segs["osm:102"]
+    assert (name, highway, bool(bridge), prio) == ("B 37 (secondary)", "secondary", True, 2)  # bridge: class ≤ 2
+    assert len(json.loads(geometry)["coordinates"]) == 3
+    bridge_m = haversine_m(NODES[3], NODES[4]) + haversine_m(NODES[4], NODES[5])
+    assert segs["osm:102"][7] == pytest.approx(bridge_m, abs=0.1)
+
+    # again: nothing changes, the rejected way is reported again; an operator's class survives
+    with in_municipality(mash_app):
+        from mash_wintersmart.network import set_priority
+        assert set_priority(5, keys=["osm:102"]) == 1
+    again = _import(mash_app, path)
+    assert (again.created, again.updated, again.unchanged, len(again.rejected)) == (0, 0, 4, 1)
+    # a renamed way in a newer extract updates its pieces only
+    ways = [(100, [1, 2, 3], {"highway": "primary", "name": "Hauptstraße (neu)"})] + WAYS[1:]
+    third = _import(mash_app, write_osm(tmp_path / "newer.osm.pbf", ways=ways))
+    assert (third.created, third.updated, third.unchanged) == (0, 2, 2)
+    segs = _segments(mash_app)
+    assert segs["osm:100:2"][0] == "Hauptstraße (neu)" and segs["osm:102"][4] == 5
+
+
+def test_osm_xml_by_suffix_and_highway_selection(mash_app, tmp_path):
+    path = write_osm(tmp_path / "extract.osm")
+    report = _import(mash_app, path, dry_run=True)
+    assert (report.format, report.created, report.ignored) == ("osm", 4, 1)
+    assert rows(mash_app, "SELECT count(*) FROM wintersmart_road_segment") == [(0,)]  # dry run
+    # with footways selected, the footway is imported and the bridge is split where it meets it
+    report = _import(mash_app, path, highways={"primary", "secondary", "residential", "footway"})
+    assert (report.created, report.ignored) == (6, 0)
+    assert {k for k in _segments(mash_app) if k.startswith("osm:10")} == {
+        "osm:100:1", "osm:100:2", "osm:101", "osm:102:3", "osm:102:4", "osm:104"}
+
+
+def test_pbf_bad_file_is_a_clear_error(mash_app, tmp_path):
+    from mash_wintersmart.network import NetworkFileError
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b'{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(NetworkFileError, match=r"cannot read bad.osm.pbf as an OSM file \(pbf\): PBF error"):
+        _import(mash_app, bad)
+    (tmp_path / "empty.osm.pbf").write_bytes(b"")
+    with pytest.raises(NetworkFileError, match="empty.osm.pbf"):
+        _import(mash_app, tmp_path / "empty.osm.pbf")
+    assert rows(mash_app, "SELECT count(*) FROM wintersmart_road_segment") == [(0,)]
+    from mash_wintersmart.cli import cli
+    result = CliRunner().invoke(cli, ["import-network", str(bad)], obj=mash_app)
+    assert result.exit_code == 1 and "Error: cannot read bad.osm.pbf as an OSM file" in result.output
+
+
+def test_pbf_cli_and_api(mash_app, client_as, tmp_path):
+    from mash_wintersmart.cli import cli
+    path = write_osm(tmp_path / "extract.osm.pbf")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import-network", "--highways", "primary", str(path)], obj=mash_app)
+    assert result.exit_code == 0, result.output
+    # only primary roads: way 100 meets no other imported way, so it stays one segment
+    assert "1 created, 0 updated, 0 unchanged, 0 rejected, 4 way(s) of other classes ignored" in result.output
+    assert sorted(_segments(mash_app)) == ["osm:100"]
+    assert runner.invoke(cli, ["import-network", "--highways", "primary,autobahn", str(path)],
+                         obj=mash_app).exit_code == 2
+    result = runner.invoke(cli, ["import-network", str(path)], obj=mash_app)
+    assert "4 created" in result.output and "way/103: 1 node(s) missing from the extract: 99" in result.output
+    # the API takes the file as the request body (recognised by its header)
+    headers = api_headers(mash_app)
+    r = client_as(None).post("/api/v1/wintersmart/network/import", data=path.read_bytes(),
+                             headers={**headers, "Content-Type": "application/octet-stream"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    body = r.get_json()
+    assert (body["format"], body["unchanged"], body["ignored"]) == ("osm", 4, 1)
+    assert body["rejected"] == [{"index": 3, "osm_id": "way/103", "reason": "1 node(s) missing from the extract: 99"}]
+
+
+def test_highway_setting_is_validated_and_used(mash_app, tmp_path):
+    from mash_core.testing import host_client
+    headers = api_headers(mash_app, scopes=("core.admin",), roles=("admin",), email="netz-admin@example.org")
+    client = host_client(mash_app)
+    url = "/api/v1/core/plugins/wintersmart/settings"
+    bad = client.patch(url, json={"network_highways": "primary,autobahn"}, headers=headers)
+    assert bad.status_code == 422, bad.get_data(as_text=True)
+    assert "Unbekannte Straßenklasse(n): autobahn" in str(bad.get_json()["errors"]["json"]["network_highways"])
+    assert client.patch(url, json={"network_highways": " , "}, headers=headers).status_code == 422
+    assert client.patch(url, json={"network_highways": "primary, secondary"}, headers=headers).status_code == 200
+    report = _import(mash_app, write_osm(tmp_path / "extract.osm.pbf"))
+    assert (report.created, report.ignored) == (2, 3)  # ways 100 and 102 only: they meet at node 3
+    assert sorted(_segments(mash_app)) == ["osm:100", "osm:102"]

@@ -110,3 +110,35 @@ def test_api_exports_page_and_permissions(mash_app, client_as):
     html = page.get_data(as_text=True)
     assert "<svg" in html and "<table" in html and "Theodor-Heuss-Brücke" in html and "<script>" not in html and " style=" not in html
     assert client_as("staff").get("/wintersmart/plaene").status_code == 200
+
+
+def test_autoplan_job_only_when_set_or_in_demo_mode(mash_app, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+    from mash_wintersmart.planning import autoplan_job
+    _demo(mash_app)
+    with in_municipality(mash_app):
+        assert autoplan_job() == "off"  # the default
+    assert rows(mash_app, "SELECT count(*) FROM wintersmart_gritting_plan") == [(0,)]
+    monkeypatch.setenv("MASH_SETTING_WINTERSMART_DEMO_SIMULATOR", "true")
+    monkeypatch.setenv("MASH_SETTING_WINTERSMART_GRITTING_TIME_LIMIT_S", "30")
+    with in_municipality(mash_app):
+        first = autoplan_job()
+        assert first.startswith("plan ")
+        assert autoplan_job() == "not due"
+        later = datetime.now(timezone.utc) + timedelta(minutes=5)  # demo: every DEMO_PLAN_MIN = 5 minutes
+        assert autoplan_job(now=later).startswith("plan ")
+    plans = rows(mash_app, "SELECT verified, params FROM wintersmart_gritting_plan ORDER BY id")
+    assert len(plans) == 2 and all(v for v, _ in plans)
+    params = plans[0][1] if isinstance(plans[0][1], dict) else json.loads(plans[0][1])  # PostgreSQL: parsed
+    assert params["time_limit_s"] == 3.0  # demo plans search briefly, not the 30 s set
+    # an operator's interval wins, with the operator's search time
+    monkeypatch.setenv("MASH_SETTING_WINTERSMART_GRITTING_AUTO_PLAN_MIN", "60")
+    monkeypatch.setenv("MASH_SETTING_WINTERSMART_GRITTING_TIME_LIMIT_S", "1")
+    with in_municipality(mash_app):
+        assert autoplan_job(now=later + timedelta(minutes=30)) == "not due"
+        assert autoplan_job(now=later + timedelta(minutes=61)).startswith("plan ")
+    # a plan that cannot be made is reported, not raised
+    _demo(mash_app, silo_kg=0.0)
+    with in_municipality(mash_app):
+        assert autoplan_job(now=later + timedelta(minutes=200)).startswith("no plan: no silo holds")
+    assert rows(mash_app, "SELECT count(*) FROM wintersmart_gritting_plan") == [(3,)]

@@ -217,6 +217,22 @@ def test_solver_fleet_limited(gdb1):
     assert plan.verified and plan.n_vehicles <= gdb1.n_vehicles
 
 
+def test_solver_parallel_workers_share_rounds(gdb1):
+    progress = []
+    plan = solve_carp(gdb1, time_limit=3.0, seed=0, workers=2, num_vehicles=gdb1.n_vehicles,
+                      progress=lambda t, c: progress.append(c))
+    assert plan.verified and plan.n_vehicles <= gdb1.n_vehicles
+    assert plan.meta["workers"] == 2 and plan.meta["iterations"] > 0
+    assert plan.cost <= gdb1.ub * 1.02 and plan.runtime_s < 6.0
+    assert progress == sorted(progress, reverse=True)  # only new bests are reported
+
+
+def test_solver_iteration_budget_is_reproducible(gdb1):
+    runs = [solve_carp(gdb1, time_limit=60, seed=3, tuning={"iterations": 400, "rounds": 2})
+            for _ in range(2)]
+    assert runs[0].cost == runs[1].cost and runs[0].meta["iterations"] == 400
+
+
 def test_solver_small_optimum(small):
     plan = solve_carp(small, time_limit=0.3)
     assert plan.cost == 25 and plan.verified

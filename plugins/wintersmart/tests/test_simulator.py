@@ -1,5 +1,7 @@
 """The demo simulator publishes a cooling night on the embedded broker (amqtt) at high speed;
-a subscriber counts the messages and checks the payloads."""
+a subscriber counts the messages and checks the payloads. Demo mode: job ``demo`` runs the night
+in the worker (through the outbox, the embedded broker and the plugin's own subscription) while
+the setting is on, and stops when it is switched off or no longer renewed."""
 
 import json
 import threading
@@ -99,3 +101,96 @@ def test_simulated_messages_pass_the_plugin_schema(mash_app):
                                                                    "battery": 97.5}})
              for i, c in enumerate(containers)]
     assert feed(mash_app, msgs) == []
+
+
+# -- demo mode (job ``demo``) ------------------------------------------------------------------
+def _wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {value!r})")
+        time.sleep(0.1)
+
+
+def _station_values(app, key="hd-rws-01", ds="rst_1"):
+    from wintersmart_support import rows
+    return [v for (v,) in rows(app, "SELECT o.value FROM wintersmart_observation o "
+                                    "JOIN wintersmart_datastream d ON d.id = o.datastream_id "
+                                    "JOIN wintersmart_thing t ON t.id = d.thing_id "
+                                    "WHERE t.key = :k AND d.key = :ds ORDER BY o.phenomenon_time", k=key, ds=ds)]
+
+
+@pytest.mark.mash_plugins("wintersmart")
+def test_demo_job_runs_the_night_through_the_worker(mash_app, broker, monkeypatch):
+    from mash_core.worker.runner import Worker
+    from wintersmart_support import in_municipality, rows
+    from mash_wintersmart import simulator
+    from mash_wintersmart.demo import load
+
+    with in_municipality(mash_app):
+        load()
+        assert simulator.demo_job() == "off"  # the default: never without the setting
+    assert simulator.demo_runner(1, app=mash_app) is None
+    monkeypatch.setenv("MASH_SETTING_WINTERSMART_DEMO_SIMULATOR", "true")
+    monkeypatch.setenv("MASH_SETTING_WINTERSMART_DEMO_SIMULATOR_SPEED", "2400")  # 40 simulated minutes a second
+    worker = Worker(mash_app, mqtt_url=broker.url, name="wintersmart-demo-test")
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        _wait_for(lambda: worker.ingest is not None and worker.ingest.connected.is_set(), 30, "the worker")
+        with in_municipality(mash_app):
+            assert simulator.demo_job() == "started"
+            runner = simulator.demo_runner()
+            assert runner.tick_s == 1.0
+        # observations arrive over MQTT: broker → worker → the plugin's subscription → database
+        _wait_for(lambda: len(_station_values(mash_app)) >= 4, 30, "station observations")
+        _wait_for(lambda: rows(mash_app, "SELECT count(*) FROM wintersmart_observation o JOIN wintersmart_datastream d "
+                                         "ON d.id = o.datastream_id WHERE d.key = 'distance'")[0][0] >= 52,
+                  30, "bin and silo distances")
+        with in_municipality(mash_app):
+            assert simulator.demo_job().startswith("running: ")  # renewed, not started twice
+        rst = _station_values(mash_app)
+        assert rst[-1] < rst[0]  # the night cools
+        assert rows(mash_app, "SELECT count(*) FROM core_dead_letter")[0][0] == 0
+        assert rows(mash_app, "SELECT count(*) FROM wintersmart_assessment WHERE thing_id IS NOT NULL")[0][0] > 0
+        # switched off: the runner notices at its next step and ends
+        monkeypatch.setenv("MASH_SETTING_WINTERSMART_DEMO_SIMULATOR", "false")
+        runner.join(10)
+        assert not runner.is_alive() and simulator.demo_runner(1, app=mash_app) is None
+        with in_municipality(mash_app):
+            assert simulator.demo_job() == "off"
+    finally:
+        simulator.stop_demo()
+        worker.stop()
+        thread.join(40)
+
+
+@pytest.mark.mash_plugins("wintersmart")
+def test_demo_runner_stops_without_its_job(mash_app, monkeypatch):
+    """When the worker stops its scheduler (Ctrl-C, lost leadership) the job no longer renews the
+    runner, which then ends by itself; stop_demo (at exit) ends it at once."""
+    from wintersmart_support import in_municipality, rows
+    from mash_wintersmart import simulator
+    from mash_wintersmart.demo import load
+
+    with in_municipality(mash_app):
+        load()
+    monkeypatch.setenv("MASH_SETTING_WINTERSMART_DEMO_SIMULATOR", "1")
+    monkeypatch.setattr(simulator, "LEASE_S", 1.5)
+    with in_municipality(mash_app):
+        assert simulator.demo_job() == "started"
+        runner = simulator.demo_runner()
+    runner.join(10)
+    assert not runner.is_alive() and 1 <= runner.steps <= 3
+    # what it sent waits in the outbox for a worker (none runs here)
+    assert rows(mash_app, "SELECT count(*) FROM core_outbox WHERE topic LIKE 'mash/heidelberg/wintersmart/obs/%'"
+                )[0][0] == runner.messages >= 72
+    monkeypatch.setattr(simulator, "LEASE_S", 60)
+    with in_municipality(mash_app):
+        assert simulator.demo_job() == "started"
+        runner = simulator.demo_runner()
+    t0 = time.monotonic()
+    assert simulator.stop_demo() == 1 and not runner.is_alive() and time.monotonic() - t0 < 5

@@ -5,10 +5,15 @@ value of topping them up on the same trip). PyVRP minimises travel cost plus the
 optional bins left out, with the vehicle payload as capacity and an optional fleet limit. The
 plan is verified independently (required bins visited, no bin twice, capacity, fleet, distance
 and prizes recomputed from the matrix) before it is returned.
+
+Distances: a matrix given with the problem — road distances from
+:func:`mash_wintersmart.planning.road_distances`, which runs :func:`shortest_paths` (Dijkstra)
+from every bin's and silo's network vertex — else haversine between the coordinates.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from dataclasses import dataclass, field
@@ -55,6 +60,27 @@ def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def shortest_paths(adjacency: list[list[tuple[int, int]]], source: int, targets=None) -> dict[int, int]:
+    """Dijkstra: shortest distance from ``source`` to each vertex (``adjacency[u]`` = [(v, cost), …],
+    costs ≥ 0). Stops once every vertex of ``targets`` is settled; returns the settled vertices."""
+    left = set(targets) if targets is not None else None
+    dist: dict[int, int] = {}
+    heap = [(0, source)]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if u in dist:
+            continue
+        dist[u] = d
+        if left is not None:
+            left.discard(u)
+            if not left:
+                break
+        for v, cost in adjacency[u]:
+            if v not in dist:
+                heapq.heappush(heap, (d + cost, v))
+    return dist
 
 
 @dataclass

@@ -1,27 +1,35 @@
-"""CARP solver: PyVRP's iterated local search on the generalised-VRP encoding.
+"""CARP solver: PyVRP's iterated local search on the generalised-VRP encoding, in rounds with
+arc-routing moves between them.
 
 Pipeline (every step keeps a verified incumbent):
 
-1. constructive baseline (path-scanning + split) → warm start;
-2. PyVRP ILS on the client-group encoding under the wall-clock limit (``MaxRuntime``), optionally
-   with a fixed fleet (``num_vehicles``);
-3. decode to routes of oriented services, re-optimise every route's orientations and the split
-   of the giant tour by dynamic programming (never worse);
+1. constructive baseline (path-scanning + split), improved by the flip moves → warm start;
+2. PyVRP ILS on the client-group encoding, in ``rounds`` rounds that share the wall-clock limit
+   (``MaxRuntime``), optionally with a fixed fleet (``num_vehicles``);
+3. after each round: decode to routes of oriented services, apply the moves PyVRP cannot make
+   (:mod:`.flipmoves`: reversal of a stretch and cross-over of two routes, both with every
+   service flipped), re-optimise every route's orientations and the split of the giant tour by
+   dynamic programming (never worse); the next round starts from the better incumbent;
 4. independent verification (:mod:`.verify`) before the plan is returned.
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pyvrp
-from pyvrp.search import NeighbourhoodParams
-from pyvrp.stop import MaxRuntime
+from pyvrp.search import NeighbourhoodParams, compute_neighbours
+from pyvrp.stop import MaxIterations, MaxRuntime
 
 from .baseline import baseline_routes, split
 from .encoding import decode, encode, to_solution
+from .flipmoves import improve
 from .instance import CarpInstance, CarpPlan, Service, make_plan
 from .verify import verify_carp_plan
 
@@ -76,18 +84,13 @@ def carp_neighbours(
     return out
 
 
-def _ils(inst, enc, stop, seed, init, num_neighbours, callbacks, *, neighbourhood="edge",
+def _ils(inst, enc, stop, seed, init, neighbours, callbacks, *,
          min_perturbations=1, max_perturbations=10, history_length=300,
          num_iters_no_improvement=150_000, operators=None):
     from pyvrp.search import OPERATORS, LocalSearch, PerturbationManager, PerturbationParams
-    from pyvrp.search import compute_neighbours
 
     data = enc.data
     rng = pyvrp.RandomNumberGenerator(seed=seed)
-    if neighbourhood in ("carp", "edge"):
-        neighbours = carp_neighbours(inst, enc, num_neighbours, mode=neighbourhood)
-    else:
-        neighbours = compute_neighbours(data, NeighbourhoodParams(num_neighbours=num_neighbours))
     perturbation = PerturbationManager(PerturbationParams(min_perturbations, max_perturbations))
     ls = LocalSearch(data, rng, neighbours, perturbation)
     for op in operators or OPERATORS:
@@ -106,6 +109,58 @@ def _ils(inst, enc, stop, seed, init, num_neighbours, callbacks, *, neighbourhoo
     return algo.run(stop, collect_stats=False)
 
 
+class _Search:
+    """One process's search state: the encoding, the neighbourhood and the ILS settings. A round
+    runs the ILS from an incumbent and returns the decoded, flip-improved, re-split routes."""
+
+    def __init__(self, inst, fleet, fixed_cost, num_vehicles, num_neighbours, tuning):
+        tuning = dict(tuning)
+        self.inst = inst
+        self.num_vehicles = num_vehicles
+        self.enc = encode(inst, num_vehicles=fleet, fixed_cost=fixed_cost)
+        neighbourhood = tuning.pop("neighbourhood", "edge")
+        if neighbourhood in ("carp", "edge"):
+            self.neighbours = carp_neighbours(inst, self.enc, num_neighbours, mode=neighbourhood)
+        else:
+            self.neighbours = compute_neighbours(
+                self.enc.data, NeighbourhoodParams(num_neighbours=num_neighbours)
+            )
+        self.tuning = tuning
+
+    def round(self, incumbent, seed, stop, callbacks=None):
+        start = to_solution(self.enc, incumbent) if incumbent is not None else None
+        res = _ils(self.inst, self.enc, stop, seed, start, self.neighbours, callbacks, **self.tuning)
+        if not res.best.is_feasible():
+            return None, res.num_iterations
+        found = decode(self.enc, res.best)
+        found = polish(self.inst, improve(self.inst, found), max_routes=self.num_vehicles)
+        return found, res.num_iterations
+
+
+_worker_search: _Search | None = None
+
+
+def _worker_init(args) -> None:
+    global _worker_search
+    _worker_search = _Search(*args)
+
+
+def _worker_round(incumbent, seed, deadline, iterations):
+    assert _worker_search is not None
+    # the pool may start late: the round ends at the shared deadline (CLOCK_MONOTONIC is
+    # system-wide), keeping a little time for the flip moves and the re-split
+    stop = MaxIterations(iterations) if iterations else MaxRuntime(
+        max(0.05, deadline - time.perf_counter())
+    )
+    return _worker_search.round(incumbent, seed, stop)
+
+
+def default_workers() -> int:
+    """Parallel searches per solve: one per core, at most 4 (the rounds are synchronised, so more
+    workers give more diverse rounds, not a longer search)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def solve_carp(
     inst: CarpInstance,
     time_limit: float = 10.0,
@@ -113,6 +168,7 @@ def solve_carp(
     seed: int = 0,
     num_vehicles: int | None = None,
     num_neighbours: int = 40,
+    workers: int = 1,
     progress: Callable[[float, int], None] | None = None,
     tuning: dict | None = None,
 ) -> CarpPlan:
@@ -120,13 +176,17 @@ def solve_carp(
 
     ``num_vehicles`` limits the fleet; raises :class:`NoFeasiblePlan` if no plan within the
     limit was found. ``progress(elapsed_s, best_cost)`` is called on every new best.
-    ``tuning`` passes search parameters through (``neighbourhood`` = ``edge`` | ``carp`` |
-    ``pyvrp``, ``min_perturbations``, ``max_perturbations``, ``history_length``,
-    ``num_iters_no_improvement``, ``fixed_cost_factor`` — a per-vehicle fixed cost in units of the
-    mean depot distance that biases the search towards fewer routes; the returned cost is always
-    the true CARP cost). Defaults were picked on val10D / egl-e4-C / egl-s4-C at 10 s.
+    ``workers`` > 1 runs that many searches in parallel processes with different seeds; after
+    every round all continue from the best incumbent (:func:`default_workers` gives one per core).
+    ``tuning`` passes search parameters through (``rounds`` — ILS rounds between the flip moves,
+    ``iterations`` — a total ILS iteration budget instead of the clock, for reproducible
+    experiments; ``neighbourhood`` = ``edge`` | ``carp`` | ``pyvrp``, ``min_perturbations``,
+    ``max_perturbations``, ``history_length``, ``num_iters_no_improvement``,
+    ``fixed_cost_factor`` — a per-vehicle fixed cost in units of the mean depot distance that
+    biases the search towards fewer routes; the returned cost is always the true CARP cost).
     """
     t0 = time.perf_counter()
+    deadline = t0 + time_limit
     init_routes, _ = baseline_routes(inst)
     # Unlimited fleet: give the search the baseline's route count plus slack, not one vehicle
     # per required edge (empty routes only cost search time).
@@ -136,26 +196,76 @@ def solve_carp(
     tuning = dict(tuning or {})
     fc = tuning.pop("fixed_cost_factor", 0.0)
     fixed_cost = int(fc * float(np.mean(inst.sp[inst.depot]))) if fc else 0
-    enc = encode(inst, num_vehicles=fleet, fixed_cost=fixed_cost)
+    rounds = max(1, int(tuning.pop("rounds", 4)))
+    budget = tuning.pop("iterations", None)
     if num_vehicles is not None and len(init_routes) > num_vehicles:
         fitted = split(inst, [s.edge for r in init_routes for s in r], max_routes=num_vehicles)
         init_routes = fitted or init_routes
-    init = to_solution(enc, init_routes) if (
-        num_vehicles is None or len(init_routes) <= num_vehicles
-    ) else None
+
+    def cost(routes: list[list[Service]]) -> int:
+        return make_plan(inst, routes, "").cost
+
+    # The ILS runs in rounds; between rounds its best solution gets the arc-routing moves PyVRP
+    # cannot make (stretch reversal, cross with flip) and an optimal re-split, and the next round
+    # starts from the improved incumbent.
+    incumbent: list[list[Service]] | None = None
+    if num_vehicles is None or len(init_routes) <= num_vehicles:
+        incumbent = polish(inst, improve(inst, init_routes), max_routes=num_vehicles)
+        if cost(incumbent) > cost(init_routes):
+            incumbent = init_routes
+    search_args = (inst, fleet, fixed_cost, num_vehicles, num_neighbours, tuning)
+    iterations = 0
+    workers = max(1, int(workers))
+    pool = None
+    if workers > 1:
+        # fork is fast, but only safe without other threads (a web or worker process has them:
+        # it gets spawned workers, which import PyVRP first and so start a few seconds later)
+        method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=mp.get_context(method),
+            initializer=_worker_init, initargs=(search_args,),
+        )
+        search = None
+    else:
+        search = _Search(*search_args)
 
     class _Progress(pyvrp.IteratedLocalSearchCallbacks):
         def on_best(self, best: pyvrp.Solution) -> None:
             if progress is not None and best.is_feasible():
                 progress(time.perf_counter() - t0, best.distance())
 
-    remaining = max(0.05, time_limit - (time.perf_counter() - t0))
-    res = _ils(
-        inst, enc, MaxRuntime(remaining), seed, init, num_neighbours, _Progress(), **(tuning or {})
-    )
+    reserve = 0.15 if budget is None else 0.0  # for the flip moves, re-split and verification
+    try:
+        for k in range(rounds):
+            remaining = deadline - reserve - time.perf_counter()
+            if remaining <= 0.05 and k > 0:
+                break
+            round_end = time.perf_counter() + max(0.05, remaining / (rounds - k))
+            per_round = max(1, int(budget) // rounds) if budget else 0
+            if pool is None:
+                stop = MaxIterations(per_round) if budget else MaxRuntime(
+                    max(0.05, round_end - time.perf_counter())
+                )
+                results = [search.round(incumbent, seed + k, stop, _Progress())]
+            else:
+                futures = [
+                    pool.submit(_worker_round, incumbent, seed + k * workers + w, round_end,
+                                per_round)
+                    for w in range(workers)
+                ]
+                results = [f.result() for f in futures]
+            for found, its in results:
+                iterations += its
+                if found is not None and (incumbent is None or cost(found) < cost(incumbent)):
+                    incumbent = found
+                    if pool is not None and progress is not None:
+                        progress(time.perf_counter() - t0, cost(found))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     candidates: list[list[list[Service]]] = []
-    if res.best.is_feasible():
-        candidates.append(polish(inst, decode(enc, res.best), max_routes=num_vehicles))
+    if incumbent is not None:
+        candidates.append(incumbent)
     if num_vehicles is None or len(init_routes) <= num_vehicles:
         candidates.append(init_routes)
     if not candidates:
@@ -164,7 +274,8 @@ def solve_carp(
     plan = min(plans, key=lambda p: p.cost)
     plan.runtime_s = time.perf_counter() - t0
     plan.seed = seed
-    plan.meta = {"iterations": res.num_iterations, "num_vehicles_limit": num_vehicles}
+    plan.meta = {"iterations": iterations, "num_vehicles_limit": num_vehicles, "workers": workers,
+                 "rounds": rounds}
     verify_carp_plan(inst, plan, max_vehicles=num_vehicles)
     plan.verified = True
     return plan
