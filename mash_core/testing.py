@@ -24,9 +24,10 @@ import contextlib
 import functools
 import importlib.metadata
 import os
+import time
 import uuid
 from datetime import datetime, timezone
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import pytest
 from flask.testing import EnvironBuilder, FlaskClient
@@ -47,6 +48,21 @@ from .plugins.state import seed_default_grants
 from .tenancy import municipality_context
 
 TEST_PASSWORD = "correct horse battery staple"
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, what: str = "condition", *,
+             interval: float = 0.1):
+    """Poll ``predicate`` until it returns a truthy value (which is returned) or ``timeout``
+    seconds pass (AssertionError naming ``what`` and the last value) — for tests of background
+    work: the worker, the broker, a job."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {value!r})")
+        time.sleep(interval)
 
 
 def pytest_configure(config):

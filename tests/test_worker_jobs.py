@@ -149,8 +149,8 @@ def test_two_workers_one_active_and_the_other_takes_over_after_kill(mash_app_fac
 
         active.kill()  # SIGKILL: no clean release of the lock or lease
         killed_at = time.monotonic()
-        wait_for(lambda: count_runs(app, "wtest.tick", worker=standby.name) >= 1, 35, 0.2,
-                 what="the standby to take over")
+        wait_for(lambda: count_runs(app, "wtest.tick", worker=standby.name) >= 1, 35,
+                 what="the standby to take over", interval=0.2)
         takeover = time.monotonic() - killed_at
         assert takeover < 30, f"takeover took {takeover:.1f} s"
         wait_for(lambda: count_runs(app, "wtest.tick", worker=standby.name) >= 3, 15, what="three runs after takeover")

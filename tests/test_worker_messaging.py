@@ -60,8 +60,8 @@ def test_10000_messages_published_while_the_worker_is_killed_twice_are_stored_ex
         # same name: on SQLite the restarted worker takes its own lease over at once
         before = log.read_text().count("connected to") if log.exists() else 0
         worker = WorkerProcess(env, "ingest-worker", log).start()
-        wait_for(lambda: worker.text().count("connected to") > before or not worker.alive(), 40, 0.05,
-                 "the worker to subscribe")
+        wait_for(lambda: worker.text().count("connected to") > before or not worker.alive(), 40,
+                 "the worker to subscribe", interval=0.05)
         assert worker.alive(), worker.text()[-3000:]
         return worker
 
@@ -73,14 +73,14 @@ def test_10000_messages_published_while_the_worker_is_killed_twice_are_stored_ex
     published_while_down = []
     try:
         for kill_at in (1500, 5000):
-            wait_for(lambda: stored(app) >= kill_at, 60, 0.05, f"{kill_at} rows")
+            wait_for(lambda: stored(app) >= kill_at, 60, f"{kill_at} rows", interval=0.05)
             worker.kill()  # SIGKILL mid-stream: batches in flight are neither committed nor acked
             progress = publisher.progress
             time.sleep(0.5)  # the worker stays dead while the publisher goes on
             worker = start_worker()
             published_while_down.append(publisher.progress - progress)
         publisher.finish()
-        wait_for(lambda: stored(app) >= n, 90, 0.2, f"all {n} rows")
+        wait_for(lambda: stored(app) >= n, 90, f"all {n} rows", interval=0.2)
         time.sleep(0.5)  # redeliveries still under way would show up as a changed count
     finally:
         worker.terminate()
@@ -160,12 +160,12 @@ def test_1000_hostile_payloads_become_dead_letters_and_valid_ones_keep_flowing(
             publisher.publish_all(stream)
         finally:
             publisher.close()
-        wait_for(lambda: dead(app) >= 1000 and stored(app) >= 1000, 60, 0.1, "1000 dead letters and 1000 rows")
+        wait_for(lambda: dead(app) >= 1000 and stored(app) >= 1000, 60, "1000 dead letters and 1000 rows", interval=0.1)
         # the worker is unharmed: a later valid message is stored too
         publisher = Publisher(mosquitto.port, client_id="wtest-late")
         publisher.publish_all([obs_message("heidelberg", "late", 0)])
         publisher.close()
-        wait_for(lambda: stored(app) == 1001, 20, 0.1, "the late message")
+        wait_for(lambda: stored(app) == 1001, 20, "the late message", interval=0.1)
         assert worker.ingest.stats["dead"] == 1000
     assert_stored_exactly_once(app, {"good": 1000, "late": 1})
     letters = rows(app, "SELECT topic, payload, size, reason, municipality_id FROM core_dead_letter ORDER BY id")
@@ -199,14 +199,14 @@ def test_a_broker_restart_mid_stream_loses_nothing(mash_app_factory, monkeypatch
         wait_connected(worker)
         publisher = BackgroundPublisher(mosquitto.port, messages, rate=1500)
         publisher.start()
-        wait_for(lambda: stored(app) >= 1500, 30, 0.05, "1500 rows")
+        wait_for(lambda: stored(app) >= 1500, 30, "1500 rows", interval=0.05)
         mosquitto.stop()  # SIGTERM: Mosquitto saves sessions and queued messages
-        wait_for(lambda: not worker.ingest.connected.is_set(), 10, 0.05, "the worker to notice")
+        wait_for(lambda: not worker.ingest.connected.is_set(), 10, "the worker to notice", interval=0.05)
         time.sleep(0.3)
         mosquitto.start()  # same port, same persistence folder
         wait_connected(worker, 30)
         publisher.finish()
-        wait_for(lambda: stored(app) >= n, 60, 0.1, f"all {n} rows")
+        wait_for(lambda: stored(app) >= n, 60, f"all {n} rows", interval=0.1)
     assert_stored_exactly_once(app, {f"r{k}": n // 3 for k in range(3)})
     assert dead(app) == 0
 
@@ -241,7 +241,7 @@ class Collector:
         self.client.on_message = on_message
         self.client.connect_async("127.0.0.1", port, keepalive=10, clean_start=False, properties=props)
         self.client.loop_start()
-        wait_for(self.subscribed.is_set, 10, 0.05, "the collector to subscribe")
+        wait_for(self.subscribed.is_set, 10, "the collector to subscribe", interval=0.05)
 
     def payloads(self, topic: str) -> list[dict]:
         with self.lock:
@@ -275,7 +275,7 @@ def test_outbox_messages_written_while_the_broker_is_down_are_published_when_it_
         with running_worker(app, mosquitto.url, name="inproc-outbox") as worker:
             wait_connected(worker)
             mosquitto.stop()
-            wait_for(lambda: not worker.ingest.connected.is_set(), 10, 0.05, "the worker to notice")
+            wait_for(lambda: not worker.ingest.connected.is_set(), 10, "the worker to notice", interval=0.05)
             started = time.monotonic()
             for k in range(5):
                 in_request(app, lambda k=k: enqueue("wtest/notices", {"k": k}))
@@ -324,13 +324,13 @@ def test_messages_for_a_disabled_plugin_are_dead_lettered_until_it_is_enabled_ag
             # the worker re-reads plugin states every 2 s: publish until one is refused
             seq = iter(range(1, 1000))
             wait_for(lambda: publisher.publish_all([obs_message("heidelberg", "d", next(seq))]) and dead(app) > 0,
-                     15, 0.3, "a dead letter")
+                     15, "a dead letter", interval=0.3)
             assert "plugin 'wtest' is not enabled in heidelberg" in \
                 rows(app, "SELECT reason FROM core_dead_letter")[0][0]
             set_enabled(app, "heidelberg", "wtest", True)
             before = stored(app)
             wait_for(lambda: publisher.publish_all([obs_message("heidelberg", "d", next(seq))]) and stored(app) > before,
-                     15, 0.3, "a row after re-enabling")
+                     15, "a row after re-enabling", interval=0.3)
             wait_for(lambda: worker.scheduler.get_job("wtest.tick@heidelberg") is not None, 10,
                      what="the job to come back")
     finally:
@@ -358,7 +358,7 @@ def test_the_worker_ingests_through_the_embedded_broker(mash_app_factory, monkey
                 info.wait_for_publish(20)
             client.disconnect()
             client.loop_stop()
-            wait_for(lambda: stored(app) >= 200, 30, 0.1, "200 rows through the embedded broker")
+            wait_for(lambda: stored(app) >= 200, 30, "200 rows through the embedded broker", interval=0.1)
     finally:
         broker.stop()
     assert_stored_exactly_once(app, {"e": 200})

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from mash_core.testing import wait_for  # noqa: F401 - re-exported for the worker tests
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -27,18 +29,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.1, what: str = "condition"):
-    """Poll ``predicate`` until it returns a truthy value (returned) or ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {value!r})")
-        time.sleep(interval)
 
 
 def port_open(port: int) -> bool:
@@ -84,7 +74,7 @@ class Mosquitto:
     def start(self) -> "Mosquitto":
         log = open(self.folder / "mosquitto.log", "ab")
         self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=log, stderr=log)
-        wait_for(lambda: port_open(self.port) or self.proc.poll() is not None, 10, 0.05, "mosquitto to listen")
+        wait_for(lambda: port_open(self.port) or self.proc.poll() is not None, 10, "mosquitto to listen", interval=0.05)
         if self.proc.poll() is not None:
             raise RuntimeError(f"mosquitto exited: {(self.folder / 'mosquitto.log').read_text()[-2000:]}")
         return self
@@ -177,7 +167,7 @@ class Publisher:
         self.client.on_disconnect = lambda *a: self.connected.clear()
         self.client.connect_async("127.0.0.1", port, keepalive=10)
         self.client.loop_start()
-        wait_for(self.connected.is_set, 10, 0.05, "publisher to connect")
+        wait_for(self.connected.is_set, 10, "publisher to connect", interval=0.05)
 
     def publish_all(self, messages: Iterable[tuple[str, bytes]], rate: Optional[float] = None,
                     timeout: float = 120.0, on_progress: Optional[Callable[[int], None]] = None) -> int:
@@ -203,7 +193,7 @@ class Publisher:
         return sent
 
     def _send(self, topic: str, payload: bytes):
-        wait_for(self.connected.is_set, 60, 0.02, "publisher to reconnect")
+        wait_for(self.connected.is_set, 60, "publisher to reconnect", interval=0.02)
         return self.client.publish(topic, payload, qos=1)
 
     def _settle(self, pending, deadline, final: bool):
@@ -306,8 +296,8 @@ def running_worker(app, mqtt_url: Optional[str] = None, name: str = "inproc"):
 
 
 def wait_connected(worker, timeout: float = 20.0) -> None:
-    wait_for(lambda: worker.ingest is not None and worker.ingest.connected.is_set(), timeout, 0.05,
-             "the worker to connect to the broker")
+    wait_for(lambda: worker.ingest is not None and worker.ingest.connected.is_set(), timeout,
+             "the worker to connect to the broker", interval=0.05)
 
 
 def obs_message(municipality: str, sensor: str, seq: int, value: float = 1.0, **extra) -> tuple[str, bytes]:

@@ -12,6 +12,10 @@ and in the README):
   components are joined by deadheading-only edges of crow-fly length × :data:`DETOUR` between
   their closest nodes (a minimum spanning tree over the components, found Borůvka-style with a
   grid index, so that a city extract of tens of thousands of nodes is not compared pair by pair).
+* **Size.** A city extract has tens of thousands of vertices: above
+  :data:`.routing.instance.DENSE_SP_MAX_VERTICES` the instance keeps shortest distances only to
+  its key vertices (the required segments' ends and the silo, by Dijkstra), not an all-pairs
+  matrix — the solver needs no others.
 * **Depot.** The salt silo the vehicles load at is its own vertex, joined to the nearest network
   node by such a connector. Only silos with a position and a current level of at least the whole
   plan's salt (the sum of the demands) are used — a vehicle reloads there between its trips; with
@@ -35,8 +39,7 @@ segment of this graph (:class:`EdgeSnapper`) — not just to the nearest vertex:
 many hand-made segments are a kilometre long, and a bin beside such a road would seem hundreds of
 metres from the network. The distance between two of them is the straight access leg + the way
 along the segment to one of its end nodes + the shortest path between end nodes (Dijkstra from
-each, :func:`.routing.prize.shortest_paths` — the all-pairs matrix of
-:attr:`.routing.CarpInstance.sp` is cubic in the vertices and too big for a city extract) + the
+each, :func:`.routing.prize.shortest_paths`, from the stops' segment ends only) + the
 way along the other segment + its access leg. One-way streets are not modelled (as for the
 gritting routes). A bin or silo farther than :data:`REFILL_SNAP_M` from every segment is off the
 network: its distances are the straight line × :data:`DETOUR`, and the plan reports it.

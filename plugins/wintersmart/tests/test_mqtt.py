@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from mash_core.testing import wait_for
 from wintersmart_support import night, rows, scalar, station, utc
 
 pytestmark = pytest.mark.mash_plugins("wintersmart")
@@ -34,17 +35,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {value!r})")
-        time.sleep(0.05)
 
 
 @contextlib.contextmanager

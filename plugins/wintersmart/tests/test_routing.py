@@ -325,3 +325,58 @@ def test_plan_as_dict_roundtrips_to_json(small):
     d = plan.as_dict()
     assert json.loads(json.dumps(d))["cost"] == plan.cost
     assert isinstance(plan, CarpPlan) and isinstance(plan.routes[0], CarpRoute)
+
+
+# --- large networks: distances to the key vertices only ----------------------------------------
+
+
+def test_keyed_distances_match_the_full_matrix(monkeypatch):
+    if not DATA.is_dir():
+        pytest.skip("shared CARP data not available")
+    import numpy as np
+
+    from mash_wintersmart.routing import instance as instance_mod
+    from mash_wintersmart.routing.instance import KeyedDistances
+
+    dense = read_carp(DATA / "val1A.dat")
+    dense.sp  # computed (cached) before the threshold is lowered
+    monkeypatch.setattr(instance_mod, "DENSE_SP_MAX_VERTICES", 0)
+    keyed = read_carp(DATA / "val1A.dat")
+    assert isinstance(keyed.sp, KeyedDistances) and isinstance(dense.sp, np.ndarray)
+    keys = keyed.key_vertices
+    assert (keyed.sp[np.ix_(np.arange(keyed.n_vertices), keys)] == dense.sp[:, keys]).all()
+    a = np.array([0, 3, 5])
+    assert (keyed.sp[a[:, None], keys[:4]] == dense.sp[a[:, None], keys[:4]]).all()
+    non_key = sorted(set(range(keyed.n_vertices)) - set(keys.tolist()))
+    if non_key:
+        with pytest.raises(IndexError):
+            keyed.sp[0, non_key[0]]
+    plan = solve_carp(keyed, time_limit=1.0)
+    assert plan.verified and plan.cost <= keyed.ub * 1.05
+    for r in plan.routes:  # deadheading paths for the map come from the keyed distances too
+        for s in r.services:
+            assert keyed.path(keyed.depot, s.tail) == dense.path(dense.depot, s.tail)
+
+
+def test_city_sized_network_is_planned_without_an_all_pairs_matrix():
+    """A 150 × 150 street grid (22,500 crossings, 44,700 street segments) with one main road
+    to grit: the full distance matrix would need 4 GB and hours; the keyed one takes seconds."""
+    from mash_wintersmart.routing.instance import CarpInstance, Edge
+
+    side = 150
+    vid = lambda x, y: y * side + x  # noqa: E731
+    edges = []
+    for y in range(side):
+        for x in range(side):
+            if x + 1 < side:
+                main = y == 75 and 20 <= x < 60  # the main road along row 75
+                edges.append((vid(x, y), vid(x + 1, y), 100, 30 if main else 0))
+            if y + 1 < side:
+                edges.append((vid(x, y), vid(x, y + 1), 120, 0))
+    inst = CarpInstance(name="grid", n_vertices=side * side, capacity=400, depot=vid(0, 0),
+                        edges=[Edge(i, u, v, c, d) for i, (u, v, c, d) in enumerate(edges)])
+    plan = solve_carp(inst, time_limit=2.0)
+    assert plan.verified and len(inst.required) == 40
+    # 40 × 30 kg at 400 kg per trip: three trips at least, each driving out 20·100 + 75·120
+    assert plan.n_vehicles >= 3
+    assert plan.cost >= 40 * 100 + 3 * 2 * (20 * 100 + 75 * 120)

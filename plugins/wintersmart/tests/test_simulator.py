@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from mash_core.testing import wait_for
 from mash_wintersmart.simulator import (SimContainer, SimStation, container_distance, demo_targets, dew_point,
                                         parse_broker, simulate, station_values)
 
@@ -104,17 +105,6 @@ def test_simulated_messages_pass_the_plugin_schema(mash_app):
 
 
 # -- demo mode (job ``demo``) ------------------------------------------------------------------
-def _wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {value!r})")
-        time.sleep(0.1)
-
-
 def _station_values(app, key="hd-rws-01", ds="rst_1"):
     from wintersmart_support import rows
     return [v for (v,) in rows(app, "SELECT o.value FROM wintersmart_observation o "
@@ -140,14 +130,14 @@ def test_demo_job_runs_the_night_through_the_worker(mash_app, broker, monkeypatc
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:
-        _wait_for(lambda: worker.ingest is not None and worker.ingest.connected.is_set(), 30, "the worker")
+        wait_for(lambda: worker.ingest is not None and worker.ingest.connected.is_set(), 30, "the worker")
         with in_municipality(mash_app):
             assert simulator.demo_job() == "started"
             runner = simulator.demo_runner()
             assert runner.tick_s == 1.0
         # observations arrive over MQTT: broker → worker → the plugin's subscription → database
-        _wait_for(lambda: len(_station_values(mash_app)) >= 4, 30, "station observations")
-        _wait_for(lambda: rows(mash_app, "SELECT count(*) FROM wintersmart_observation o JOIN wintersmart_datastream d "
+        wait_for(lambda: len(_station_values(mash_app)) >= 4, 30, "station observations")
+        wait_for(lambda: rows(mash_app, "SELECT count(*) FROM wintersmart_observation o JOIN wintersmart_datastream d "
                                          "ON d.id = o.datastream_id WHERE d.key = 'distance'")[0][0] >= 52,
                   30, "bin and silo distances")
         with in_municipality(mash_app):

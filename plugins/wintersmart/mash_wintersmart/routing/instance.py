@@ -65,9 +65,23 @@ class CarpInstance:
         return sum(e.demand for e in self.required)
 
     @cached_property
-    def sp(self) -> np.ndarray:
-        """All-pairs shortest deadheading distances (Floyd–Warshall, int64)."""
+    def key_vertices(self) -> np.ndarray:
+        """The vertices routes start, end or turn at: the required edges' ends and the depot —
+        the only *targets* of deadheading."""
+        keys = {self.depot} | {e.u for e in self.required} | {e.v for e in self.required}
+        return np.array(sorted(keys), dtype=np.intp)
+
+    @cached_property
+    def sp(self) -> "np.ndarray | KeyedDistances":
+        """Shortest deadheading distances (int64), indexed ``sp[from, to]`` by vertex.
+
+        Small graphs: the full matrix (Floyd–Warshall). Large ones (an imported city network):
+        Dijkstra from the key vertices only (:class:`KeyedDistances`, |V| × |keys| instead of
+        |V|², and no cubic time) — ``to`` must then be a key vertex, which every deadheading
+        target is."""
         n = self.n_vertices
+        if n > DENSE_SP_MAX_VERTICES:
+            return KeyedDistances.compute(self)
         inf = np.iinfo(np.int64).max // 4
         d = np.full((n, n), inf, dtype=np.int64)
         np.fill_diagonal(d, 0)
@@ -104,6 +118,56 @@ class CarpInstance:
             else:  # pragma: no cover - impossible for a consistent matrix
                 raise RuntimeError(f"no shortest path step from {cur} to {b}")
         return out
+
+
+#: above this many vertices, :attr:`CarpInstance.sp` holds distances to the key vertices only
+DENSE_SP_MAX_VERTICES = 1500
+
+
+class KeyedDistances:
+    """Shortest distances from every vertex to the key vertices of an instance, indexed like the
+    full matrix (``d[a, b]``, ``d[rows[:, None], cols]``, ``d[np.ix_(a, b)]``) as long as every
+    column index is a key vertex; a non-key column raises ``IndexError``."""
+
+    def __init__(self, matrix: np.ndarray, keys: np.ndarray, n_vertices: int):
+        self.matrix = matrix  # (n_vertices, len(keys)), int64
+        self.column = np.full(n_vertices, -1, dtype=np.intp)
+        self.column[keys] = np.arange(len(keys))
+        self.shape = (n_vertices, n_vertices)
+
+    @classmethod
+    def compute(cls, inst: "CarpInstance") -> "KeyedDistances":
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import dijkstra
+
+        n = inst.n_vertices
+        best: dict[tuple[int, int], int] = {}
+        for e in inst.edges:  # parallel edges: the cheapest; loops never help deadheading
+            if e.u != e.v:
+                key = (min(e.u, e.v), max(e.u, e.v))
+                best[key] = min(best.get(key, e.cost), e.cost)
+        rows = np.array([k[0] for k in best], dtype=np.intp)
+        cols = np.array([k[1] for k in best], dtype=np.intp)
+        # csgraph treats an explicit 0 as "no edge": zero-cost edges get a tiny positive weight
+        weights = np.array([max(c, 1e-9) for c in best.values()], dtype=np.float64)
+        graph = coo_matrix((weights, (rows, cols)), shape=(n, n)).tocsr()
+        keys = inst.key_vertices
+        dist = dijkstra(graph, directed=False, indices=keys)  # (len(keys), n)
+        if not np.isfinite(dist).all():
+            raise ValueError(f"instance {inst.name}: graph is not connected")
+        return cls(np.rint(dist.T).astype(np.int64), keys, n)
+
+    def _columns(self, b):
+        c = self.column[b]
+        if np.any(c < 0):
+            raise IndexError("distances are kept only to the instance's key vertices")
+        return c
+
+    def __getitem__(self, index):
+        if not isinstance(index, tuple):  # one row: the distances from it to the key vertices
+            return self.matrix[index]
+        a, b = index
+        return self.matrix[a, self._columns(b)]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pyvrp
 from pyvrp.search import NeighbourhoodParams, compute_neighbours
-from pyvrp.stop import MaxIterations, MaxRuntime
 
 from .baseline import baseline_routes, split
 from .encoding import decode, encode, to_solution
@@ -109,6 +108,33 @@ def _ils(inst, enc, stop, seed, init, neighbours, callbacks, *,
     return algo.run(stop, collect_stats=False)
 
 
+class RoundStop:
+    """Stopping criterion of one ILS round: at ``end`` (``time.perf_counter``), after
+    ``max_iterations`` (if given), or once the best cost has not improved for ``patience``
+    iterations — then the round has *converged* and the next one restarts elsewhere."""
+
+    def __init__(self, end: float | None, patience: int, max_iterations: int | None = None):
+        self.end = end
+        self.patience = patience
+        self.max_iterations = max_iterations
+        self.best = float("inf")
+        self.since = self.iterations = 0
+        self.converged = False
+
+    def __call__(self, best_cost: float) -> bool:
+        self.iterations += 1
+        if best_cost < self.best:
+            self.best, self.since = best_cost, 0
+        else:
+            self.since += 1
+        if self.since >= self.patience:
+            self.converged = True
+            return True
+        if self.max_iterations is not None and self.iterations > self.max_iterations:
+            return True
+        return self.end is not None and time.perf_counter() >= self.end
+
+
 class _Search:
     """One process's search state: the encoding, the neighbourhood and the ILS settings. A round
     runs the ILS from an incumbent and returns the decoded, flip-improved, re-split routes."""
@@ -127,14 +153,16 @@ class _Search:
             )
         self.tuning = tuning
 
-    def round(self, incumbent, seed, stop, callbacks=None):
+    def round(self, incumbent, seed, stop: RoundStop, callbacks=None):
+        """(routes or None, iterations, converged) of one ILS round from ``incumbent`` (None: a
+        random start)."""
         start = to_solution(self.enc, incumbent) if incumbent is not None else None
         res = _ils(self.inst, self.enc, stop, seed, start, self.neighbours, callbacks, **self.tuning)
         if not res.best.is_feasible():
-            return None, res.num_iterations
+            return None, res.num_iterations, stop.converged
         found = decode(self.enc, res.best)
         found = polish(self.inst, improve(self.inst, found), max_routes=self.num_vehicles)
-        return found, res.num_iterations
+        return found, res.num_iterations, stop.converged
 
 
 _worker_search: _Search | None = None
@@ -145,13 +173,11 @@ def _worker_init(args) -> None:
     _worker_search = _Search(*args)
 
 
-def _worker_round(incumbent, seed, deadline, iterations):
+def _worker_round(incumbent, seed, deadline, iterations, patience):
     assert _worker_search is not None
     # the pool may start late: the round ends at the shared deadline (CLOCK_MONOTONIC is
-    # system-wide), keeping a little time for the flip moves and the re-split
-    stop = MaxIterations(iterations) if iterations else MaxRuntime(
-        max(0.05, deadline - time.perf_counter())
-    )
+    # system-wide)
+    stop = RoundStop(None if iterations else deadline, patience, iterations or None)
     return _worker_search.round(incumbent, seed, stop)
 
 
@@ -196,8 +222,11 @@ def solve_carp(
     tuning = dict(tuning or {})
     fc = tuning.pop("fixed_cost_factor", 0.0)
     fixed_cost = int(fc * float(np.mean(inst.sp[inst.depot]))) if fc else 0
-    rounds = max(1, int(tuning.pop("rounds", 4)))
+    rounds = max(1, int(tuning.pop("rounds", 8)))
     budget = tuning.pop("iterations", None)
+    restart = bool(tuning.pop("restart", True))
+    patience = int(tuning.pop("patience", 0)) or max(1000, 50 * len(inst.required))
+    used = 0
     if num_vehicles is not None and len(init_routes) > num_vehicles:
         fitted = split(inst, [s.edge for r in init_routes for s in r], max_routes=num_vehicles)
         init_routes = fitted or init_routes
@@ -229,37 +258,52 @@ def solve_carp(
     else:
         search = _Search(*search_args)
 
+    reported = [cost(incumbent) if incumbent is not None else None]
+
+    def report(value: int) -> None:  # only new overall bests (a restarted round starts worse)
+        if progress is not None and (reported[0] is None or value < reported[0]):
+            reported[0] = value
+            progress(time.perf_counter() - t0, value)
+
     class _Progress(pyvrp.IteratedLocalSearchCallbacks):
         def on_best(self, best: pyvrp.Solution) -> None:
-            if progress is not None and best.is_feasible():
-                progress(time.perf_counter() - t0, best.distance())
+            if best.is_feasible():
+                report(best.distance())
 
     reserve = 0.15 if budget is None else 0.0  # for the flip moves, re-split and verification
     try:
-        for k in range(rounds):
+        start = incumbent
+        k = 0
+        while True:
             remaining = deadline - reserve - time.perf_counter()
-            if remaining <= 0.05 and k > 0:
+            if budget is not None and used >= budget or budget is None and remaining <= 0.05 and k:
                 break
-            round_end = time.perf_counter() + max(0.05, remaining / (rounds - k))
-            per_round = max(1, int(budget) // rounds) if budget else 0
+            round_end = time.perf_counter() + max(0.05, min(remaining, time_limit / rounds))
+            per_round = min(max(1, int(budget) // rounds), int(budget) - used) if budget else 0
             if pool is None:
-                stop = MaxIterations(per_round) if budget else MaxRuntime(
-                    max(0.05, round_end - time.perf_counter())
-                )
-                results = [search.round(incumbent, seed + k, stop, _Progress())]
+                stop = RoundStop(None if budget else round_end, patience, per_round or None)
+                results = [search.round(start, seed + k, stop, _Progress())]
             else:
                 futures = [
-                    pool.submit(_worker_round, incumbent, seed + k * workers + w, round_end,
-                                per_round)
+                    pool.submit(_worker_round, start, seed + k * workers + w, round_end, per_round,
+                                patience)
                     for w in range(workers)
                 ]
                 results = [f.result() for f in futures]
-            for found, its in results:
+            k += 1
+            used += per_round
+            best_found, converged = None, all(c for _, _, c in results)
+            for found, its, _ in results:
                 iterations += its
-                if found is not None and (incumbent is None or cost(found) < cost(incumbent)):
-                    incumbent = found
-                    if pool is not None and progress is not None:
-                        progress(time.perf_counter() - t0, cost(found))
+                if found is not None and (best_found is None or cost(found) < cost(best_found)):
+                    best_found = found
+            if best_found is not None and (incumbent is None or cost(best_found) < cost(incumbent)):
+                incumbent = best_found
+                report(cost(incumbent))
+            # A converged round (no new best for `patience` iterations) has exhausted its basin:
+            # the next round restarts from a random solution, the incumbent is kept. Otherwise the
+            # search goes on from this round's result.
+            start = None if converged and restart else (best_found or incumbent)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
