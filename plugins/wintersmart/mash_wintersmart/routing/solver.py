@@ -4,13 +4,18 @@ arc-routing moves between them.
 Pipeline (every step keeps a verified incumbent):
 
 1. constructive baseline (path-scanning + split), improved by the flip moves → warm start;
-2. PyVRP ILS on the client-group encoding, in ``rounds`` rounds that share the wall-clock limit
-   (``MaxRuntime``), optionally with a fixed fleet (``num_vehicles``);
+2. PyVRP ILS on the client-group encoding, in rounds of at most ``time_limit / rounds`` seconds,
+   optionally with a fixed fleet (``num_vehicles``); a round also ends when its best has not
+   improved for ``patience`` iterations (:class:`RoundStop`: it has *converged*);
 3. after each round: decode to routes of oriented services, apply the moves PyVRP cannot make
    (:mod:`.flipmoves`: reversal of a stretch and cross-over of two routes, both with every
    service flipped), re-optimise every route's orientations and the split of the giant tour by
-   dynamic programming (never worse); the next round starts from the better incumbent;
-4. independent verification (:mod:`.verify`) before the plan is returned.
+   dynamic programming (never worse), keep the best as the incumbent;
+4. the next round continues from this round's result — or, after a converged round, from a random
+   solution: on small and medium instances the ILS otherwise spends most of the time polishing
+   one local optimum (measured on gdb8/9/13, val4D/5D at 40,000 iterations: mean gap 1.67 % →
+   0.86 %; unchanged on egl-e4-C, egl-s2-B, egl-s4-C);
+5. independent verification (:mod:`.verify`) before the plan is returned.
 """
 
 from __future__ import annotations
@@ -204,9 +209,11 @@ def solve_carp(
     limit was found. ``progress(elapsed_s, best_cost)`` is called on every new best.
     ``workers`` > 1 runs that many searches in parallel processes with different seeds; after
     every round all continue from the best incumbent (:func:`default_workers` gives one per core).
-    ``tuning`` passes search parameters through (``rounds`` — ILS rounds between the flip moves,
-    ``iterations`` — a total ILS iteration budget instead of the clock, for reproducible
-    experiments; ``neighbourhood`` = ``edge`` | ``carp`` | ``pyvrp``, ``min_perturbations``,
+    ``tuning`` passes search parameters through (``rounds`` — the longest round is
+    ``time_limit / rounds``; ``patience`` — iterations without a new best that end a round
+    (default ``max(1000, 50 · required edges)``); ``restart`` — restart after a converged round
+    (default on); ``iterations`` — a total ILS iteration budget instead of the clock, for
+    reproducible experiments; ``neighbourhood`` = ``edge`` | ``carp`` | ``pyvrp``, ``min_perturbations``,
     ``max_perturbations``, ``history_length``, ``num_iters_no_improvement``,
     ``fixed_cost_factor`` — a per-vehicle fixed cost in units of the mean depot distance that
     biases the search towards fewer routes; the returned cost is always the true CARP cost).
