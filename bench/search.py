@@ -20,14 +20,16 @@ What it does:
 
 Prints progress on stderr and ONE JSON object as the last line of stdout with ``services``,
 ``queries``, ``p50_ms``, ``p95_ms`` (engine), ``api_p50_ms``, ``api_p95_ms`` (HTTP),
-``baseline_like_p50_ms``, ``baseline_like_p95_ms`` and ``targets_met``.
-Targets on SQLite: engine p95 < 5 ms, HTTP p95 < 15 ms.
+``baseline_like_p50_ms``, ``baseline_like_p95_ms`` and ``targets_met``, and the machine's 1-minute
+load average before and after the measurements (``load_1min``: latencies on a shared machine vary
+with it; compare runs made at a similar load). Targets on SQLite: engine p95 < 5 ms, HTTP p95 < 15 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import statistics
@@ -188,6 +190,7 @@ def run(args, db: Database, folder: Path) -> dict:
     log(f"catalogue: {args.services} services, {docs} documents in {build_s:.1f} s")
 
     engine_ms, like_ms, hits, per_query = [], [], {}, {}
+    load_before = round(os.getloadavg()[0], 2)
     with app.app_context(), municipality_context(mid), app.test_request_context("/", base_url="http://localhost"):
         for q in QUERIES:  # warm-up
             search.search(q, limit=8)
@@ -217,6 +220,7 @@ def run(args, db: Database, folder: Path) -> dict:
             response = client.get("/api/v1/buergerportal/search", query_string={"q": q, "limit": 8})
             api_ms.append((time.perf_counter() - t) * 1000)
             assert response.status_code == 200, response.status_code
+    load_after = round(os.getloadavg()[0], 2)
     app.extensions["mash"].engine.dispose()
 
     result = {
@@ -230,6 +234,7 @@ def run(args, db: Database, folder: Path) -> dict:
         "slowest_queries_p50_ms": dict(sorted(((q, round(statistics.median(v), 2)) for q, v in per_query.items()),
                                               key=lambda kv: -kv[1])[:5]),
         "python": platform.python_version(), "machine": platform.machine(),
+        "cpus": os.cpu_count(), "load_1min": [load_before, load_after],
     }
     if db.backend == "sqlite":
         result["targets"] = {"p95_ms": 5, "api_p95_ms": 15}

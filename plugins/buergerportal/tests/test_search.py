@@ -21,6 +21,63 @@ def test_stemmer_meets_word_forms():
     assert index_text("Straße, Ämter!") == f"{stem('Straße')} {stem('Ämter')}"
 
 
+def _reference_highlight(text, match, window):
+    """The snippet as specified, computed the plain way: all words, then the window."""
+    import re
+
+    from markupsafe import escape
+    tokens = list(re.finditer(r"\w+", text))
+    start, end = 0, len(text)
+    if window and len(tokens) > window:
+        first = next((i for i, t in enumerate(tokens) if match(t.group())), 0)
+        hi = min(len(tokens), max(0, first - window // 3) + window)
+        lo = max(0, hi - window)
+        start = tokens[lo].start() if lo > 0 else 0
+        end = tokens[hi - 1].end() if hi < len(tokens) else len(text)
+        tokens = tokens[lo:hi]
+    out, pos = "", start
+    for t in tokens:
+        if match(t.group()):
+            out += str(escape(text[pos:t.start()])) + f"<mark>{t.group()}</mark>"
+            pos = t.end()
+    out += str(escape(text[pos:end]))
+    return ("… " if start > 0 else "") + out + (" …" if end < len(text) else "")
+
+
+def test_snippet_is_the_window_around_the_first_match():
+    from mash_buergerportal.search import SNIPPET_WORDS
+    from mash_buergerportal.textsearch import highlight, matcher, query_terms
+    filler = " ".join(f"Wort{i}" for i in range(300))
+    text = f"{filler} <b>Anträge</b> & {filler} Antrag"
+    assert SNIPPET_WORDS == 24  # a third of the window before the first match ("b" is a word)
+    assert str(highlight(text, matcher(query_terms("Antrag")), window=SNIPPET_WORDS)) == (
+        "… " + " ".join(f"Wort{i}" for i in range(293, 300)) + " &lt;b&gt;<mark>Anträge</mark>&lt;/b&gt; &amp; "
+        + " ".join(f"Wort{i}" for i in range(14)) + " …")
+    # at the end of the text the window ends there (no "…"); without a match it starts at the start
+    assert str(highlight(f"{filler} Antrag", matcher(query_terms("antr")), window=10)) \
+        == "… Wort291 Wort292 Wort293 Wort294 Wort295 Wort296 Wort297 Wort298 Wort299 <mark>Antrag</mark>"
+    assert str(highlight(filler, matcher(query_terms("Kita")), window=3)) == "Wort0 Wort1 Wort2 …"
+    assert str(highlight("", matcher(query_terms("Kita")), window=3)) == ""
+
+
+def test_highlight_matches_the_plain_computation_of_the_snippet():
+    """Random texts (also longer than the chunks the snippet is tokenised in), any predicate."""
+    import random
+
+    from mash_buergerportal import textsearch
+    rng = random.Random(5)
+    vocab = ["Antrag", "Anträge", "Kita", "Kitas", "Straße", "<b>", "&", "'", '"', "Ämter", "é", "x_y", "12",
+             "Elterngeld", "·", "Ausweis", "Personalausweis"]
+    for i in range(400):
+        text = "".join(rng.choice(vocab) + rng.choice([" ", ", ", "", "\n", "<"]) for _ in range(rng.randint(0, 400)))
+        terms = textsearch.query_terms(" ".join(rng.sample(vocab, rng.randint(1, 3)))) or [("kita", "kita")]
+        window = rng.choice([0, 1, 2, 5, 24, 24, 80])
+        match = textsearch.matcher(terms)
+        assert str(textsearch.highlight(text, match, window)) == _reference_highlight(text, match, window)
+        predicate = {"Kita", "Ämter"}.__contains__  # any predicate on words, not only a matcher
+        assert str(textsearch.highlight(text, predicate, window)) == _reference_highlight(text, predicate, window)
+
+
 @pytest.mark.mash_plugins("buergerportal")
 def test_word_forms_synonyms_and_prefixes(mash_app, client_as):
     load_demo(mash_app)
@@ -119,6 +176,8 @@ def test_search_never_crosses_municipalities(mash_app_factory, client_as):
         db_session().commit()
     heidelberg = client_as(None, app=app)
     assert _slugs(heidelberg, "Quadratestadt") == []
+    # the municipality tokens of the index ("m1", "m2") are no words of any document
+    assert _slugs(heidelberg, "M1") == _slugs(heidelberg, "m2") == []
     assert "kindergeld-beantragen" in _slugs(heidelberg, "Kindergeld")
     from mash_core.testing import host_client
     mannheim = host_client(app, "mannheim.test")
@@ -127,6 +186,31 @@ def test_search_never_crosses_municipalities(mash_app_factory, client_as):
     from mash_buergerportal import search
     with in_context(app, 2), app.test_request_context():
         assert [h.slug for h in search.search("Parkausweis")] == ["mannheim-only"]
+
+
+def test_anywhere_tier_ranks_the_first_matches_of_the_own_municipality(mash_app_factory, client_as, monkeypatch):
+    """Body-only matches are ranked among the first CANDIDATES matches (SQLite): those of the
+    current municipality, however many matches other municipalities have before them."""
+    from mash_buergerportal import search_sql
+    from mash_buergerportal.catalogue_models import PUBLISHED, Service
+    monkeypatch.setattr(search_sql, "CANDIDATES", 3)
+    app = mash_app_factory(plugins=("buergerportal",), municipalities=("heidelberg", "mannheim"))
+    with in_context(app, 2):
+        for i in range(6):
+            db_session().add(Service(slug=f"mannheim-{i}", name=f"Leistung {i}", status=PUBLISHED,
+                                     teaser="Bitte die Quittung mitbringen"))
+        db_session().commit()
+    with in_context(app, 1):
+        for i in range(4):
+            db_session().add(Service(slug=f"heidelberg-{i}", name=f"Leistung {i}", status=PUBLISHED,
+                                     teaser="Quittung " * (i + 1)))
+        db_session().commit()
+    found = _slugs(client_as(None, app=app), "Quittungen")
+    if app.extensions["mash"].engine.dialect.name == "sqlite":
+        assert sorted(found) == ["heidelberg-0", "heidelberg-1", "heidelberg-2"]  # the first three, ranked
+        assert found[0] == "heidelberg-2"  # the most occurrences
+    else:
+        assert sorted(found) == ["heidelberg-0", "heidelberg-1", "heidelberg-2", "heidelberg-3"]
 
 
 @pytest.mark.mash_plugins("buergerportal")
