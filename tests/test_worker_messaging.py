@@ -68,7 +68,9 @@ def test_10000_messages_published_while_the_worker_is_killed_twice_are_stored_ex
     worker = start_worker()  # creates the persistent session
     n = 10_000
     messages = [obs_message("heidelberg", f"s{i % 10}", i // 10, value=(i % 200) / 2 - 50) for i in range(n)]
-    publisher = BackgroundPublisher(mosquitto.port, messages, rate=1500)
+    # the publisher pauses at 3,000 and 7,000 until the worker is down: on a slow machine it could
+    # otherwise be done before the worker has stored the rows at which it is killed
+    publisher = BackgroundPublisher(mosquitto.port, messages, rate=1500, hold_at=(3000, 7000))
     publisher.start()
     published_while_down = []
     try:
@@ -76,6 +78,7 @@ def test_10000_messages_published_while_the_worker_is_killed_twice_are_stored_ex
             wait_for(lambda: stored(app) >= kill_at, 60, f"{kill_at} rows", interval=0.05)
             worker.kill()  # SIGKILL mid-stream: batches in flight are neither committed nor acked
             progress = publisher.progress
+            publisher.release()
             time.sleep(0.5)  # the worker stays dead while the publisher goes on
             worker = start_worker()
             published_while_down.append(publisher.progress - progress)

@@ -309,19 +309,35 @@ def obs_message(municipality: str, sensor: str, seq: int, value: float = 1.0, **
 
 class BackgroundPublisher(threading.Thread):
     """Publishes ``messages`` with a :class:`Publisher` at ``rate`` msg/s on a thread;
-    ``progress`` is the number handed to the client so far."""
+    ``progress`` is the number handed to the client so far. With ``hold_at``, publishing pauses
+    at each of those counts until :meth:`release` — so that a test can be sure messages are still
+    to come however slow the machine is."""
 
-    def __init__(self, port: int, messages: list, rate: Optional[float] = None, client_id: str = "wtest-bg"):
+    def __init__(self, port: int, messages: list, rate: Optional[float] = None, client_id: str = "wtest-bg",
+                 hold_at: Iterable[int] = ()):
         super().__init__(daemon=True)
         self.publisher = Publisher(port, client_id=client_id)
         self.messages, self.rate = messages, rate
         self.progress = 0
         self.error: Optional[BaseException] = None
+        self._holds = sorted(hold_at)
+        self._released = threading.Semaphore(0)
+
+    def _on_progress(self, n: int) -> None:
+        self.progress = n
+        while self._holds and n >= self._holds[0]:
+            self._holds.pop(0)
+            if not self._released.acquire(timeout=120):
+                raise AssertionError(f"publisher held at {n} messages was never released")
+
+    def release(self) -> None:
+        """Let the publisher go on past its next hold point."""
+        self._released.release()
 
     def run(self) -> None:
         try:
             self.publisher.publish_all(self.messages, rate=self.rate, timeout=180,
-                                       on_progress=lambda n: setattr(self, "progress", n))
+                                       on_progress=self._on_progress)
         except BaseException as exc:  # reported by finish()
             self.error = exc
 
