@@ -178,7 +178,8 @@ class SearchDoc(TenantModel, table=True):
     #: stemmed title and synonyms (weight A) and stemmed body (weight B)
     title_idx: str = Field(default="", sa_type=sa.Text)
     body_idx: str = Field(default="", sa_type=sa.Text)
-    #: "m<municipality_id>": a token that limits the FTS5 match to one municipality (see search_sql)
+    #: "m<municipality_id>": still indexed, but no longer part of the FTS5 match (bm25 counted every
+    #: document of the municipality on each search); search_sql filters by municipality_id instead
     scope: str = Field(default="", max_length=20)
 
 
