@@ -186,12 +186,6 @@ def _worker_round(incumbent, seed, deadline, iterations, patience):
     return _worker_search.round(incumbent, seed, stop)
 
 
-def default_workers() -> int:
-    """Parallel searches per solve: one per core, at most 4 (the rounds are synchronised, so more
-    workers give more diverse rounds, not a longer search)."""
-    return max(1, min(4, os.cpu_count() or 1))
-
-
 def solve_carp(
     inst: CarpInstance,
     time_limit: float = 10.0,
@@ -208,7 +202,7 @@ def solve_carp(
     ``num_vehicles`` limits the fleet; raises :class:`NoFeasiblePlan` if no plan within the
     limit was found. ``progress(elapsed_s, best_cost)`` is called on every new best.
     ``workers`` > 1 runs that many searches in parallel processes with different seeds; after
-    every round all continue from the best incumbent (:func:`default_workers` gives one per core).
+    every round all continue from the best incumbent.
     ``tuning`` passes search parameters through (``rounds`` — the longest round is
     ``time_limit / rounds``; ``patience`` — iterations without a new best that end a round
     (default ``max(1000, 50 · required edges)``); ``restart`` — restart after a converged round
@@ -265,7 +259,8 @@ def solve_carp(
     else:
         search = _Search(*search_args)
 
-    reported = [cost(incumbent) if incumbent is not None else None]
+    incumbent_cost = cost(incumbent) if incumbent is not None else None
+    reported = [incumbent_cost]
 
     def report(value: int) -> None:  # only new overall bests (a restarted round starts worse)
         if progress is not None and (reported[0] is None or value < reported[0]):
@@ -299,14 +294,12 @@ def solve_carp(
                 results = [f.result() for f in futures]
             k += 1
             used += per_round
-            best_found, converged = None, all(c for _, _, c in results)
-            for found, its, _ in results:
-                iterations += its
-                if found is not None and (best_found is None or cost(found) < cost(best_found)):
-                    best_found = found
-            if best_found is not None and (incumbent is None or cost(best_found) < cost(incumbent)):
-                incumbent = best_found
-                report(cost(incumbent))
+            converged = all(c for _, _, c in results)
+            iterations += sum(its for _, its, _ in results)
+            best_found = min((f for f, _, _ in results if f is not None), key=cost, default=None)
+            if best_found is not None and (incumbent is None or cost(best_found) < incumbent_cost):
+                incumbent, incumbent_cost = best_found, cost(best_found)
+                report(incumbent_cost)
             # A converged round (no new best for `patience` iterations) has exhausted its basin:
             # the next round restarts from a random solution, the incumbent is kept. Otherwise the
             # search goes on from this round's result.
