@@ -4,9 +4,15 @@ How the instance is built from the database (the assumptions are deliberate and 
 and in the README):
 
 * **Graph.** Vertices are the segments' end nodes (``from_node``/``to_node``, or the end points of
-  the geometry); edges are the road segments, undirected (one-way streets and a fixed gritting
-  direction are not modelled yet), with the cost ``length_m`` rounded to whole metres (from the
-  geometry when ``length_m`` is missing). Segments without nodes and geometry are left out.
+  the geometry); edges are the road segments, with the cost ``length_m`` rounded to whole metres
+  (from the geometry when ``length_m`` is missing). Segments without nodes and geometry are left
+  out. The graph is *mixed*: a segment with ``oneway`` (the import stores the travel direction,
+  ``from_node`` → ``to_node``, also for OSM ``oneway=-1``) is an arc — vehicles drive and grit it
+  only in that direction, deadheading follows the one-way streets; the others are two-way.
+* **Reachability.** With one-way streets, every required segment must be reachable from the silo
+  and the silo from it again; otherwise planning stops with :class:`UnreachableSegmentsError`
+  naming the segments (typically a one-way street cut off at the extract's border: fix its
+  ``oneway`` tag or lower its priority).
 * **Connectors.** An imported extract is often not connected (ways end near, not at, each other;
   side streets are missing). End nodes closer than :data:`SNAP_M` are merged; the remaining
   components are joined by deadheading-only edges of crow-fly length × :data:`DETOUR` between
@@ -40,9 +46,11 @@ many hand-made segments are a kilometre long, and a bin beside such a road would
 metres from the network. The distance between two of them is the straight access leg + the way
 along the segment to one of its end nodes + the shortest path between end nodes (Dijkstra from
 each, :func:`.routing.prize.shortest_paths`, from the stops' segment ends only) + the
-way along the other segment + its access leg. One-way streets are not modelled (as for the
-gritting routes). A bin or silo farther than :data:`REFILL_SNAP_M` from every segment is off the
-network: its distances are the straight line × :data:`DETOUR`, and the plan reports it.
+way along the other segment + its access leg. One-way streets are obeyed (as for the gritting
+routes): the Dijkstra runs on the directed graph, a stop on a one-way segment is left towards its
+end and reached from its start, and the matrix is asymmetric then. A bin or silo farther than
+:data:`REFILL_SNAP_M` from every segment is off the network: its distances are the straight line ×
+:data:`DETOUR`, and the plan reports it.
 
 **Automatic plans** (job ``autoplan``, every minute): a new plan when the newest is older than the
 setting ``gritting_auto_plan_min`` — or, with ``demo_simulator`` on and that setting 0, than
@@ -63,6 +71,7 @@ from .models_bins import Container
 from .models_plans import GrittingPlan
 from .routing import (CarpInstance, CarpPlan, CarpRoute, Edge, NoFeasiblePlan, Service, carp_plan_geojson,
                       solve_carp, verify_carp_plan)
+from .routing.instance import UnreachableSegments
 
 SLUG = "wintersmart"
 #: end nodes closer than this are one junction (metres)
@@ -87,6 +96,15 @@ class NoSiloAvailable(PlanningError):
     """No silo with a known position holds enough salt for the plan."""
 
 
+class UnreachableSegmentsError(PlanningError):
+    """Required segments a vehicle from the silo cannot serve because of one-way streets (the silo
+    cannot reach them, or there is no way back); ``segments`` lists their ids."""
+
+    def __init__(self, message: str, segments: list[int]):
+        super().__init__(message)
+        self.segments = segments
+
+
 def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     (lon1, lat1), (lon2, lat2) = a, b
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -100,7 +118,8 @@ class Network:
     """The planning graph of a municipality, before a depot is chosen.
 
     ``coords[v]`` is vertex ``v``'s (lon, lat); ``edges`` are ``(u, v, cost_m, demand_kg, segment_id)``
-    with ``segment_id`` None for a connector.
+    with ``segment_id`` None for a connector; ``oneway`` holds the ids of the one-way segments
+    (driven only from ``u`` to ``v``).
     """
 
     coords: list[tuple[float, float]]
@@ -109,6 +128,7 @@ class Network:
     skipped: list[int] = field(default_factory=list)  # segments without nodes or geometry
     required_reasons: dict[int, str] = field(default_factory=dict)  # segment id → priority | level
     geometry: dict[int, list] = field(default_factory=dict)  # segment id → its polyline, from u to v
+    oneway: set[int] = field(default_factory=set)  # ids of the one-way segments (u → v only)
 
     @property
     def total_demand(self) -> int:
@@ -117,6 +137,9 @@ class Network:
     @property
     def required_segments(self) -> list[int]:
         return [e[4] for e in self.edges if e[3] > 0]
+
+    def is_oneway(self, segment_id: Optional[int]) -> bool:
+        return segment_id is not None and segment_id in self.oneway
 
 
 def _coords_of(seg: RoadSegment) -> Optional[list]:
@@ -200,6 +223,8 @@ def build_network(session, settings: dict, now: Optional[datetime] = None) -> Ne
         raw_edges.append((a, b, max(1, round(length)), demand, seg.id))
         net.names[seg.id] = seg.name
         net.geometry[seg.id] = [tuple(p[:2]) for p in coords]
+        if seg.oneway:
+            net.oneway.add(seg.id)
 
     # merge end nodes closer than SNAP_M (one junction), then number the vertices
     keys = list(raw_nodes)
@@ -397,41 +422,55 @@ def road_distances(net: Network, points: list[tuple[float, float]], snap_max_m: 
     is access leg + the way along the segment to one of its end nodes + the shortest path to an end
     node of the other's segment + the way along that one + access leg (on the same segment: the way
     along it between the two, if shorter). A pair with a point off the network: straight line ×
-    ``detour``."""
+    ``detour``.
+
+    One-way segments (``net.oneway``) are driven only from ``u`` to ``v``: the shortest paths are
+    directed, a point on such a segment is left towards ``v`` and reached from ``u``, and
+    ``matrix[i][j]`` (from ``i`` to ``j``) may differ from ``matrix[j][i]``."""
     from .routing.prize import shortest_paths
 
     snapper = EdgeSnapper(net)
     snapped = [snapper.snap(p, snap_max_m) if snapper.pieces else None for p in points]
     ends = sorted({x for s in snapped if s is not None for x in net.edges[s[1]][:2]})
     adjacency: list[list[tuple[int, int]]] = [[] for _ in net.coords]
-    for u, v, cost, *_rest in net.edges:
+    for u, v, cost, _demand, sid in net.edges:
         adjacency[u].append((v, cost))
-        adjacency[v].append((u, cost))
+        if not net.is_oneway(sid):
+            adjacency[v].append((u, cost))
     dist = {x: shortest_paths(adjacency, x, ends) for x in ends}
+    directed = bool(net.oneway)
 
-    def along(s) -> list[tuple[int, float]]:  # (end node, metres along the segment to it)
-        u, v, cost = net.edges[s[1]][:3]
+    def along(s, leave: bool) -> list[tuple[int, float]]:
+        """(end node, metres along the segment to or from it): the ends a point can be left
+        towards (``leave``) or reached from."""
+        u, v, cost, _demand, sid = net.edges[s[1]]
+        if net.is_oneway(sid):
+            return [(v, (1.0 - s[2]) * cost)] if leave else [(u, s[2] * cost)]
         return [(u, s[2] * cost), (v, (1.0 - s[2]) * cost)]
+
+    def between(i: int, j: int) -> float:  # from point i to point j
+        si, sj = snapped[i], snapped[j]
+        if si is None or sj is None:
+            return haversine_m(points[i], points[j]) * detour
+        via = [a + dist[x][y] + b for x, a in along(si, True) for y, b in along(sj, False) if y in dist[x]]
+        if si[1] == sj[1] and (not net.is_oneway(net.edges[si[1]][4]) or si[2] <= sj[2]):
+            via.append(abs(si[2] - sj[2]) * net.edges[si[1]][2])
+        return si[0] + min(via) + sj[0] if via else haversine_m(points[i], points[j]) * detour
 
     n = len(points)
     matrix = [[0] * n for _ in range(n)]
     for i in range(n):
         for j in range(i + 1, n):
-            si, sj = snapped[i], snapped[j]
-            if si is None or sj is None:
-                d = haversine_m(points[i], points[j]) * detour
-            else:
-                via = [a + dist[x][y] + b for x, a in along(si) for y, b in along(sj) if y in dist[x]]
-                if si[1] == sj[1]:
-                    via.append(abs(si[2] - sj[2]) * net.edges[si[1]][2])
-                d = si[0] + min(via) + sj[0] if via else haversine_m(points[i], points[j]) * detour
-            matrix[i][j] = matrix[j][i] = int(round(d))
+            matrix[i][j] = int(round(between(i, j)))
+            matrix[j][i] = int(round(between(j, i))) if directed else matrix[i][j]
     return RoadDistances(matrix=matrix, snapped=snapped, off_network=[i for i in range(n) if snapped[i] is None])
 
 
 def instance_for(net: Network, depot: tuple[float, float], capacity: int, name: str = "gritting",
                  n_vehicles: Optional[int] = None) -> CarpInstance:
-    """The CARP instance with the silo at ``depot`` (lon, lat) as an extra vertex."""
+    """The CARP instance with the silo at ``depot`` (lon, lat) as an extra vertex; one-way segments
+    become arcs. Raises :class:`UnreachableSegmentsError` when one-way streets keep a required
+    segment from being served from there."""
     if not net.coords:
         raise PlanningError("the road network has no segments with a position")
     d = len(net.coords)
@@ -441,10 +480,25 @@ def instance_for(net: Network, depot: tuple[float, float], capacity: int, name: 
     if too_big:
         raise PlanningError(f"segment(s) {too_big} need more salt than a vehicle holds ({capacity} kg)")
     coords = {i: c for i, c in enumerate(net.coords)} | {d: depot}
-    return CarpInstance(name=name, n_vertices=d + 1, capacity=capacity, depot=d, n_vehicles=n_vehicles,
-                        edges=[Edge(index=i, u=u, v=v, cost=c, demand=dem, name=str(sid or ""))
+    inst = CarpInstance(name=name, n_vertices=d + 1, capacity=capacity, depot=d, n_vehicles=n_vehicles,
+                        edges=[Edge(index=i, u=u, v=v, cost=c, demand=dem, name=str(sid or ""),
+                                    oneway=net.is_oneway(sid))
                                for i, (u, v, c, dem, sid) in enumerate(edges)],
                         coords=coords)
+    try:
+        inst.check_reachable()
+    except UnreachableSegments as exc:
+        def names(edges) -> str:
+            return ", ".join(f"{e.name} ({net.names.get(int(e.name), '?')})" for e in edges)
+
+        parts = []
+        if exc.unreachable:
+            parts.append(f"the silo cannot reach segment(s) {names(exc.unreachable)}")
+        if exc.no_return:
+            parts.append(f"no way back to the silo from segment(s) {names(exc.no_return)}")
+        raise UnreachableSegmentsError("one-way streets: " + "; ".join(parts),
+                                       [int(e.name) for e in exc.edges]) from None
+    return inst
 
 
 def eligible_silos(session, needed_kg: float) -> list[Container]:
@@ -484,8 +538,13 @@ def plan_gritting(time_limit: Optional[float] = None, vehicles: Optional[int] = 
     if not silos:
         raise NoSiloAvailable(f"no silo holds the {needed} kg of salt the plan needs")
     best: Optional[tuple[Container, CarpInstance, CarpPlan]] = None
+    unreachable: Optional[UnreachableSegmentsError] = None
     for silo in silos:
-        inst = instance_for(net, (silo.lon, silo.lat), capacity, name=f"silo-{silo.id}", n_vehicles=n_vehicles)
+        try:
+            inst = instance_for(net, (silo.lon, silo.lat), capacity, name=f"silo-{silo.id}", n_vehicles=n_vehicles)
+        except UnreachableSegmentsError as exc:  # another silo may lie elsewhere in the one-way streets
+            unreachable = unreachable or exc
+            continue
         try:
             plan = solve_carp(inst, time_limit=time_limit / len(silos), seed=seed, progress=progress)
         except NoFeasiblePlan:
@@ -493,6 +552,8 @@ def plan_gritting(time_limit: Optional[float] = None, vehicles: Optional[int] = 
         if best is None or plan.cost < best[2].cost:
             best = (silo, inst, plan)
     if best is None:
+        if unreachable is not None:
+            raise unreachable
         raise PlanningError("no feasible plan found")
     silo, inst, plan = best
     verify_carp_plan(inst, plan)  # independent of the solver's own check; raises on any violation
@@ -508,6 +569,7 @@ def plan_gritting(time_limit: Optional[float] = None, vehicles: Optional[int] = 
         runtime_s=round(plan.runtime_s, 3), verified=True,
         network={"coords": [list(inst.coords[v]) for v in range(inst.n_vertices)],
                  "edges": [[e.u, e.v, e.cost, e.demand, int(e.name) if e.name else None] for e in inst.edges],
+                 "oneway": [e.index for e in inst.edges if e.oneway],
                  "depot": inst.depot, "capacity": inst.capacity},
         params={"time_limit_s": time_limit, "vehicles": n_vehicles, "vehicle_capacity_kg": capacity,
                 "max_priority_class": settings["gritting_max_priority_class"],
@@ -556,10 +618,13 @@ def autoplan_job(now: Optional[datetime] = None) -> str:
 
 # -- stored plans back into routing objects (export, map) ----------------------------------------
 def stored_instance(row: GrittingPlan) -> CarpInstance:
+    """The instance a stored plan was made for (``network["oneway"]``: indices of the one-way edges;
+    missing in plans stored before one-way streets were modelled)."""
     net = row.network
+    oneway = set(net.get("oneway") or ())
     return CarpInstance(name=f"plan-{row.id}", n_vertices=len(net["coords"]), capacity=net["capacity"],
                         depot=net["depot"],
-                        edges=[Edge(index=i, u=u, v=v, cost=c, demand=d, name=str(sid or ""))
+                        edges=[Edge(index=i, u=u, v=v, cost=c, demand=d, name=str(sid or ""), oneway=i in oneway)
                                for i, (u, v, c, d, sid) in enumerate(net["edges"])],
                         coords={i: tuple(c) for i, c in enumerate(net["coords"])})
 

@@ -1,6 +1,6 @@
 """Route planning for WinterSMART: gritting routes (CARP) and grit-bin refill tours (PC-CVRP).
 
-* :mod:`.instance` — road graph, required edges, plans; :mod:`.parser` — CARP ``.dat`` reader;
+* :mod:`.instance` — road graph (mixed: one-way arcs), required edges, plans; :mod:`.parser` — CARP ``.dat`` reader;
 * :mod:`.encoding` — CARP → generalised VRP (client groups) for PyVRP; :mod:`.solver` — PyVRP ILS;
 * :mod:`.baseline` — path-scanning (5 rules) + Ulusoy split;
 * :mod:`.verify` — independent plan verifier (Dijkstra); :mod:`.prize` — refill tours;
@@ -9,7 +9,7 @@
 
 from .baseline import solve_baseline
 from .export import carp_plan_geojson, carp_plan_gpx, refill_plan_geojson, refill_plan_gpx
-from .instance import CarpInstance, CarpPlan, CarpRoute, Edge, Service, make_plan
+from .instance import CarpInstance, CarpPlan, CarpRoute, Edge, Service, UnreachableSegments, make_plan
 from .parser import CarpFormatError, parse_carp, read_carp
 from .prize import RefillBin, RefillPlan, RefillProblem, solve_refill, verify_refill_plan
 from .solver import NoFeasiblePlan, solve_carp
@@ -17,7 +17,7 @@ from .verify import PlanVerificationError, verify_carp_plan
 
 __all__ = [
     "CarpFormatError", "CarpInstance", "CarpPlan", "CarpRoute", "Edge", "NoFeasiblePlan",
-    "PlanVerificationError", "RefillBin", "RefillPlan", "RefillProblem", "Service",
+    "PlanVerificationError", "RefillBin", "RefillPlan", "RefillProblem", "Service", "UnreachableSegments",
     "carp_plan_geojson", "carp_plan_gpx", "make_plan", "parse_carp", "read_carp",
     "refill_plan_geojson", "refill_plan_gpx", "solve_baseline", "solve_carp",
     "solve_refill", "verify_carp_plan", "verify_refill_plan",

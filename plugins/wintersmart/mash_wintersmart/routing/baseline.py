@@ -1,8 +1,8 @@
 """Constructive CARP baseline: path-scanning (Golden, DeArmon & Baker 1983) + Ulusoy split.
 
 Path-scanning builds one route at a time: from the vehicle's position it extends the route with
-the nearest unserved required edge that still fits (either orientation); ties are broken by one
-of five classic rules:
+the nearest unserved required edge that still fits (either orientation of a two-way edge, only its
+own direction for a one-way edge); ties are broken by one of five classic rules:
 
 1. maximise the distance from the edge's head back to the depot;
 2. minimise that distance;
@@ -11,8 +11,8 @@ of five classic rules:
 5. rule 1 while the vehicle is less than half full, rule 2 afterwards.
 
 Each of the five solutions is concatenated into a giant tour and re-split optimally with
-Ulusoy's split (shortest path over the giant tour, with the best orientation of every edge per
-route, computed by dynamic programming), which can only improve it. The best plan is returned.
+Ulusoy's split (shortest path over the giant tour, with the best allowed orientation of every
+edge per route, computed by dynamic programming), which can only improve it. The best plan is returned.
 Deterministic and explainable: the fallback when the metaheuristic is unavailable.
 """
 
@@ -27,8 +27,7 @@ RULES = (1, 2, 3, 4, 5)
 
 
 def _orientations(inst: CarpInstance, edge: int) -> list[tuple[int, int]]:
-    e = inst.edges[edge]
-    return [(e.u, e.v)] if e.u == e.v else [(e.u, e.v), (e.v, e.u)]
+    return inst.edges[edge].orientations  # (u, v) first; one-way edges and loops: only (u, v)
 
 
 def path_scanning(
@@ -91,7 +90,7 @@ def path_scanning(
 
 def split(inst: CarpInstance, giant: list[int], max_routes: int | None = None) -> list[list[Service]]:
     """Ulusoy's split of a giant tour of required edges into capacity-feasible routes, choosing
-    every edge's orientation optimally (O(n²) dynamic program). With ``max_routes`` the split is
+    every edge's orientation optimally among the allowed ones (O(n²) dynamic program). With ``max_routes`` the split is
     restricted to at most that many routes (O(n²·K)); returns [] when impossible."""
     d = inst.sp
     depot = inst.depot

@@ -2,8 +2,10 @@
 
 Every required edge e = {u, v} becomes two clients, e⁺ (serviced u→v) and e⁻ (v→u), each with
 delivery demand q_e, in one required, mutually exclusive :class:`pyvrp.ClientGroup` (the member
-clients are ``required=False``, as PyVRP expects for grouped clients). A loop (u = v) becomes a
-single required client. Each client has its own location; the asymmetric distance matrix is
+clients are ``required=False``, as PyVRP expects for grouped clients). A loop (u = v) and a
+one-way required edge (an arc u → v, served only in its direction) become a single required client
+without a group. Each client has its own location; the asymmetric distance matrix (``SP`` follows
+the one-way streets on a mixed instance) is
 
 * client i → client j: ``s_i + SP(head(i), tail(j))``
 * depot → client j:   ``SP(depot, tail(j))``
@@ -36,11 +38,10 @@ def encode(inst: CarpInstance, num_vehicles: int | None = None, fixed_cost: int 
     groups: list[pyvrp.ClientGroup] = []
     clients: list[pyvrp.Client] = []
     for e in inst.required:
-        if e.u == e.v:
+        if e.u == e.v or e.oneway:  # one allowed orientation: a plain required client
             services.append(Service(e.index, e.u, e.v))
-            clients.append(
-                pyvrp.Client(location=len(clients) + 1, delivery=[e.demand], name=f"e{e.index}")
-            )
+            name = f"e{e.index}" if e.u == e.v else f"e{e.index}:{e.u}>{e.v}"
+            clients.append(pyvrp.Client(location=len(clients) + 1, delivery=[e.demand], name=name))
             continue
         g = len(groups)
         members = []

@@ -2,7 +2,9 @@
 
 Coordinates are ``(lon, lat)`` in WGS 84. A CARP route is expanded into its full walk: depot →
 deadhead along shortest paths → service → … → depot; every step keeps the edge index and whether
-it is serviced, so a driver app can colour gritting and deadheading differently.
+it is serviced, so a driver app can colour gritting and deadheading differently. The deadheading
+paths come from :meth:`.CarpInstance.path` and so follow the one-way streets of a mixed instance;
+a service feature says whether its segment is one-way (``oneway``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from .prize import RefillPlan, RefillProblem
 
 
 def route_walk(inst: CarpInstance, route) -> list[tuple[int, int, int, bool]]:
-    """Steps ``(edge, from, to, serviced)`` of a route, deadheading along shortest paths."""
+    """Steps ``(edge, from, to, serviced)`` of a route, deadheading along shortest (directed)
+    paths."""
     steps: list[tuple[int, int, int, bool]] = []
     pos = route.start
     for s in route.services:
@@ -54,7 +57,8 @@ def carp_plan_geojson(
                 "geometry": {"type": "LineString", "coordinates": [list(c[s.tail]), list(c[s.head])]},
                 "properties": {"kind": "service", "vehicle": v, "seq": seq, "edge": s.edge,
                                "from": s.tail, "to": s.head,
-                               "direction": 1 if s.tail == inst.edges[s.edge].u else -1},
+                               "direction": 1 if s.tail == inst.edges[s.edge].u else -1,
+                               "oneway": inst.edges[s.edge].oneway},
             })
     return {"type": "FeatureCollection", "features": features,
             "properties": {"instance": plan.instance, "cost": plan.cost, "solver": plan.solver,

@@ -11,6 +11,12 @@ Two move families, each evaluated for all positions at once with numpy:
   P₁ + flip(P₂)ᴿ and flip(S₁)ᴿ + S₂ — the head of X's prefix is joined to the head of Y's prefix.
 
 Both are applied best-improvement until no move improves; capacities are kept.
+
+On a mixed graph (one-way streets) a flipped stretch is no longer free inside: every deadheading
+leg between two of its services — and, in a cross move, its leg to or from the depot — is driven
+the other way round, ``SP(tail_k, head_{k-1})`` instead of ``SP(head_{k-1}, tail_k)``. The move values then add these differences (prefix sums, still
+exact), and a stretch holding a one-way service cannot be flipped at all — such moves get the
+value :data:`_BIG` and are never chosen. Without one-way edges both corrections are skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from .instance import CarpInstance, Service
+
+_BIG = np.iinfo(np.int64).max // 4
 
 
 def _flip(seq: list[Service]) -> list[Service]:
@@ -27,9 +35,14 @@ def _flip(seq: list[Service]) -> list[Service]:
 class _Route:
     """A route's node arrays, with the depot at both ends: ``heads[k]`` is the node *before*
     position k (the depot for k = 0), ``tails[k]`` the node *at* position k (the depot for k = n);
-    ``cut[k]`` the deadheading cost between them, ``loads[k]`` the demand of ``services[:k]``."""
+    ``cut[k]`` the deadheading cost between them, ``loads[k]`` the demand of ``services[:k]``.
 
-    __slots__ = ("services", "heads", "tails", "cut", "loads")
+    Directed instances only (else None): ``flip[k]`` = Σ_{m ≤ k} ``SP(tails[m], heads[m]) − cut[m]``
+    — what driving the legs 0…k backwards adds (legs 0 and n are the depot legs, reversed when a
+    cross move turns a route's start or end part round) — and ``oneway[k]`` the number of
+    one-way services in ``services[:k]``."""
+
+    __slots__ = ("services", "heads", "tails", "cut", "loads", "flip", "oneway")
 
     def __init__(self, inst: CarpInstance, services: list[Service]):
         dep = inst.depot
@@ -40,6 +53,11 @@ class _Route:
         self.loads = np.concatenate(
             ([0], np.cumsum([inst.edges[s.edge].demand for s in services], dtype=np.int64))
         )
+        self.flip = self.oneway = None
+        if inst.directed:
+            self.flip = np.cumsum(inst.sp[self.tails, self.heads] - self.cut)
+            fixed = [inst.edges[s.edge].oneway and s.tail != s.head for s in services]
+            self.oneway = np.concatenate(([0], np.cumsum(fixed, dtype=np.int64)))
 
 
 def best_reversal(inst: CarpInstance, r: _Route) -> tuple[int, int, int]:
@@ -51,13 +69,13 @@ def best_reversal(inst: CarpInstance, r: _Route) -> tuple[int, int, int]:
     a, t = r.heads[:n], r.tails[:n]  # node before i, tail of s_i
     h, b = r.heads[1:], r.tails[1:]  # head of s_j, node after j
     delta = d[a[:, None], h] + d[t[:, None], b] - r.cut[:n, None] - r.cut[None, 1:]
+    if r.flip is not None:  # directed: inner legs reversed; no one-way service may be flipped
+        delta += r.flip[None, :n] - r.flip[:n, None]
+        delta[(r.oneway[None, 1:] - r.oneway[:n, None]) > 0] = _BIG
     delta = np.triu(delta)  # only i <= j
     k = int(np.argmin(delta))
     i, j = divmod(k, n)
     return int(delta[i, j]), i, j
-
-
-_BIG = np.iinfo(np.int64).max // 4
 
 
 def best_cross(inst: CarpInstance, x: _Route, y: _Route) -> tuple[int, int, int]:
@@ -68,6 +86,11 @@ def best_cross(inst: CarpInstance, x: _Route, y: _Route) -> tuple[int, int, int]
     delta = d[x.heads[:, None], y.heads] + d[x.tails[:, None], y.tails]
     delta -= x.cut[:, None]
     delta -= y.cut[None, :]
+    if x.flip is not None:  # directed: flip(X[i:]) and flip(Y[:j]) drive their legs backwards,
+        # inner ones and the depot leg (X's legs i+1…n, Y's legs 0…j−1)
+        delta += (x.flip[-1] - x.flip)[:, None] + (y.flip - np.diff(y.flip, prepend=0))[None, :]
+        fixed = ((x.oneway[-1] - x.oneway)[:, None] > 0) | (y.oneway[None, :] > 0)
+        delta[fixed] = _BIG
     lx, ly = x.loads, y.loads
     ok = (lx[:, None] + ly[None, :] <= q) & ((lx[-1] - lx)[:, None] + (ly[-1] - ly)[None, :] <= q)
     delta[~ok] = _BIG

@@ -8,7 +8,9 @@ and prizes recomputed from the matrix) before it is returned.
 
 Distances: a matrix given with the problem — road distances from
 :func:`mash_wintersmart.planning.road_distances`, which runs :func:`shortest_paths` (Dijkstra)
-from every bin's and silo's network vertex — else haversine between the coordinates.
+from every bin's and silo's network vertex on the directed road graph (one-way streets only in
+their direction, so the matrix may be asymmetric: ``m[i, j]`` is the way from ``i`` to ``j``) —
+else haversine between the coordinates.
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def shortest_paths(adjacency: list[list[tuple[int, int]]], source: int, targets=None) -> dict[int, int]:
-    """Dijkstra: shortest distance from ``source`` to each vertex (``adjacency[u]`` = [(v, cost), …],
-    costs ≥ 0). Stops once every vertex of ``targets`` is settled; returns the settled vertices."""
+    """Dijkstra: shortest distance from ``source`` to each vertex (``adjacency[u]`` = [(v, cost), …]
+    — the arcs leaving ``u``: a one-way street is listed at its start only; costs ≥ 0). Stops once every vertex of ``targets`` is settled; returns the settled vertices."""
     left = set(targets) if targets is not None else None
     dist: dict[int, int] = {}
     heap = [(0, source)]

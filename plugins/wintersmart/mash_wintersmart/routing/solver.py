@@ -34,7 +34,7 @@ from pyvrp.search import NeighbourhoodParams, compute_neighbours
 from .baseline import baseline_routes, split
 from .encoding import decode, encode, to_solution
 from .flipmoves import improve
-from .instance import CarpInstance, CarpPlan, Service, make_plan
+from .instance import UNREACHABLE, CarpInstance, CarpPlan, Service, make_plan
 from .verify import verify_carp_plan
 
 
@@ -222,7 +222,11 @@ def solve_carp(
         fleet = max(len(init_routes) + 2, int(1.25 * len(init_routes)) + 1)
     tuning = dict(tuning or {})
     fc = tuning.pop("fixed_cost_factor", 0.0)
-    fixed_cost = int(fc * float(np.mean(inst.sp[inst.depot]))) if fc else 0
+    if fc:  # in units of the mean depot distance (vertices the depot cannot reach left out)
+        row = np.asarray(inst.sp[inst.depot])
+        fixed_cost = int(fc * float(np.mean(row[row < UNREACHABLE])))
+    else:
+        fixed_cost = 0
     rounds = max(1, int(tuning.pop("rounds", 8)))
     budget = tuning.pop("iterations", None)
     restart = bool(tuning.pop("restart", True))

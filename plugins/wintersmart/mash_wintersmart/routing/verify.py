@@ -1,8 +1,10 @@
 """Independent verification of CARP plans.
 
 Nothing here uses the solver's encoding or the instance's cached Floyd–Warshall matrix: shortest
-paths are recomputed with Dijkstra on the raw edge list, and every claim of the plan (coverage,
-orientation, loads, per-route and total cost, depot, fleet) is checked against the instance.
+paths are recomputed with Dijkstra on the raw edge list — one-way edges only in their direction —
+and every claim of the plan (coverage, orientation, direction of one-way services, loads, per-route
+and total cost, depot, fleet) is checked against the instance. A plan that deadheads against a
+one-way street claims a cost the directed Dijkstra cannot confirm (``cost``).
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ class _Distances:
         self.adj: list[list[tuple[int, int]]] = [[] for _ in range(self.n)]
         for e in inst.edges:
             self.adj[e.u].append((e.v, e.cost))
-            self.adj[e.v].append((e.u, e.cost))
+            if not e.oneway:
+                self.adj[e.v].append((e.u, e.cost))
         self.rows: dict[int, list[float]] = {}
 
     def __call__(self, a: int, b: int) -> float:
@@ -73,8 +76,8 @@ def verify_carp_plan(
 
     Checks: each required edge serviced exactly once (``missing``, ``duplicate``); only required
     edges serviced (``not_required``, ``unknown_edge``); service orientation matches the edge's
-    endpoints (``orientation``); load per route within capacity and as claimed (``capacity``,
-    ``load``); routes start and end at the depot (``depot``); the route costs and the plan cost
+    endpoints (``orientation``); a one-way edge serviced only in its direction (``direction``);
+    load per route within capacity and as claimed (``capacity``, ``load``); routes start and end at the depot (``depot``); the route costs and the plan cost
     equal the cost recomputed with Dijkstra deadheading (``cost``); fleet size (``fleet``).
     """
     problems: list[tuple[str, str]] = []
@@ -102,6 +105,10 @@ def verify_carp_plan(
                     ("orientation", f"edge {s.edge} is {{{e.u},{e.v}}}, serviced {s.tail}→{s.head}")
                 )
                 continue
+            if e.oneway and (s.tail, s.head) != (e.u, e.v):
+                problems.append(
+                    ("direction", f"edge {s.edge} is one-way {e.u}→{e.v}, serviced {s.tail}→{s.head}")
+                )
             served[s.edge] = served.get(s.edge, 0) + 1
             load += e.demand
             cost += dist(pos, s.tail) + e.cost
@@ -115,7 +122,8 @@ def verify_carp_plan(
         if route.load != load:
             problems.append(("load", f"route {r_idx} claims load {route.load}, actual {load}"))
         if route.cost != cost:
-            problems.append(("cost", f"route {r_idx} claims cost {route.cost}, recomputed {cost:g}"))
+            hint = " (deadheading against a one-way street?)" if inst.directed and route.cost < cost else ""
+            problems.append(("cost", f"route {r_idx} claims cost {route.cost}, recomputed {cost:g}{hint}"))
         total += int(cost)
         loads.append(load)
     for e in inst.required:
