@@ -34,7 +34,7 @@ __all__ = [
     "Municipality", "District", "User", "current_municipality", "current_user", "municipality_context",
     "current_municipality_id", "plugin_blueprint", "api_blueprint", "render",
     "require_permission", "has_permission", "public", "audit",
-    "get_setting", "get_settings", "notify", "Message", "allow_csp_source",
+    "get_setting", "get_settings", "notify", "Message", "allow_csp_source", "external_url",
     "gettext", "lazy_gettext", "ngettext", "_", "_l",
 ]
 
@@ -107,6 +107,23 @@ def allow_csp_source(directive: str, *sources: str) -> None:
     from .web.security import allow_source
 
     allow_source(directive, *sources)
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """The absolute address of ``endpoint`` — ``url_for(endpoint, _external=True, **values)`` —
+    that also works outside a request: in a job, a subscription or event handler, a CLI command.
+    Use it for links in notifications, e.g. ``external_url("lotsen.index")``.
+
+    In a request it uses the host the request came in on. Elsewhere it uses the current
+    municipality's first host name (set in the administration under "Kommunen") and the
+    deployment's scheme (``https`` when ``MASH_SECURE_COOKIES=1``, else ``http``). Give the full
+    endpoint name (``"<slug>.<view>"``); ``_anchor`` is supported. Raises :class:`RuntimeError`
+    outside a request when there is no municipality context or the municipality has no host
+    name, and ``werkzeug.routing.BuildError`` for an unknown endpoint. Since plugin API 1.2.
+    """
+    from .web.urls import external_url as _external_url
+
+    return _external_url(endpoint, **values)
 
 
 def notify(to: str, subject: str, body: str) -> None:

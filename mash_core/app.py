@@ -60,6 +60,8 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[PluginReg
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
+        # addresses built outside a request (e-mails sent by jobs): secure cookies mean HTTPS
+        PREFERRED_URL_SCHEME="https" if settings.secure_cookies else "http",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,

@@ -9,6 +9,7 @@ import email.policy
 import hashlib
 import re
 from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlmodel import Session, select
@@ -103,6 +104,118 @@ def test_register_confirm_login(app):
                           {"email": "neu@example.org", "password": NEW_PASSWORD}, token_from="/anmelden")
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"  # no open redirect
     assert client.get("/konto/").status_code == 200
+
+
+PLAN = "/lotsen/?birth_date=2026-03-10&children=2&married=false"  # a page whose answers live in its address
+
+
+def main(html: str) -> str:
+    return html[html.index("<main"):html.index("</main>")]
+
+
+def confirm_link(app, address: str) -> str:
+    [mail] = [m for m in outbox(app) if m["To"] == address]
+    return re.search(r"http://localhost(/bestaetigen/\S+)", mail.get_content()).group(1)
+
+
+def token_data(link: str) -> dict:
+    from itsdangerous import URLSafeTimedSerializer
+    return URLSafeTimedSerializer("unused").loads_unsafe(link.rsplit("/", 1)[1])[1]
+
+
+def test_registration_keeps_next_through_confirmation_and_login(app):
+    """Anonymous on a page with answers in its address → login → "Jetzt registrieren" → confirmation
+    link from the e-mail → "Weiter zur Anmeldung" → back on that page, answers intact. Nothing is
+    stored but the signed token."""
+    client = host_client(app)
+    login_page = text(client.get("/anmelden", query_string={"next": PLAN}))
+    register_href = re.search(r'href="(/registrieren\?next=[^"]+)"', login_page).group(1)
+    assert parse_qs(urlsplit(register_href).query)["next"] == [PLAN]
+
+    form = text(client.get(register_href))
+    assert f'<input type="hidden" name="next" value="{PLAN}">' in form
+    # the hidden field alone carries it (the form could be posted to a bare /registrieren)
+    done = post_form(client, "/registrieren", {"email": "eltern@example.org", "name": "", "password": NEW_PASSWORD,
+                                              "password2": NEW_PASSWORD, "privacy": "1", "next": PLAN},
+                     token_from=register_href)
+    assert done.status_code == 200 and "Fast geschafft" in text(done)
+    link = confirm_link(app, "eltern@example.org")
+    assert token_data(link)["next"] == PLAN  # signed into the token, not kept on the server
+
+    fresh = host_client(app)  # e.g. the e-mail opened in another browser: no session needed
+    confirmed = text(fresh.get(link))
+    assert "Ihr Konto ist bestätigt" in confirmed
+    onward = re.search(r'<a class="button" href="([^"]+)">Weiter zur Anmeldung</a>', confirmed).group(1)
+    assert urlsplit(onward).path == "/anmelden" and parse_qs(urlsplit(onward).query)["next"] == [PLAN]
+    signed_in = post_form(fresh, onward, {"email": "eltern@example.org", "password": NEW_PASSWORD}, token_from=onward)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == PLAN
+
+    # a tampered token (another target) is refused as a whole
+    body, _, signature = link.rpartition(".")
+    assert fresh.get(body + "x." + signature).status_code == 400
+
+
+def test_registration_without_next_links_to_the_plain_login(app):
+    client = host_client(app)
+    assert 'href="/registrieren"' in text(client.get("/anmelden"))
+    assert 'name="next"' not in text(client.get("/registrieren"))
+    register(client)
+    link = confirm_link(app, "neu@example.org")
+    assert "next" not in token_data(link)
+    page = text(client.get(link))
+    assert 'href="/anmelden"' in page and "Weiter zur Anmeldung" not in page
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "//evil.example/x", "https://evil.example",
+                                    "https://evil.example/", "/\\evil", "/\\/evil.example", "\\\\evil.example",
+                                    "/\t/evil.example", "/\n/evil.example", " //evil.example", "javascript:alert(1)",
+                                    "evil.example", "http:/evil.example", "/" + "a" * 2001])
+def test_open_redirects_are_dropped_everywhere(app, target):
+    client = host_client(app)
+    # login: back to the start page, and the registration link does not pass it on
+    login_page = main(text(client.get("/anmelden", query_string={"next": target})))
+    assert 'href="/registrieren"' in login_page and "evil" not in login_page
+    make_user(app, "da@example.org", ["citizen"])
+    signed_in = post_form(client, "/anmelden?" + urlencode({"next": target}),
+                          {"email": "da@example.org", "password": TEST_PASSWORD}, token_from="/anmelden")
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"
+
+    # the language switch, which returns to the page it was chosen on, checks the same way
+    switched = host_client(app).get("/sprache/en?" + urlencode({"next": target}))
+    assert switched.status_code == 302 and switched.headers["Location"] == "/"
+
+    # registration: neither the form, nor the token, nor the confirmation page carries it
+    other = host_client(app)
+    assert 'name="next"' not in main(text(other.get("/registrieren", query_string={"next": target})))
+    post_form(other, "/registrieren?" + urlencode({"next": target}),
+              {"email": "neu@example.org", "name": "", "password": NEW_PASSWORD, "password2": NEW_PASSWORD,
+               "privacy": "1", "next": target}, token_from="/registrieren")
+    link = confirm_link(app, "neu@example.org")
+    assert "next" not in token_data(link)
+    page = main(text(other.get(link)))
+    assert "Ihr Konto ist bestätigt" in page and "evil" not in page and 'href="/anmelden"' in page
+
+
+def test_a_signed_token_with_a_foreign_next_is_not_followed(app):
+    """Even a validly signed token (e.g. from before a tightened rule) leads only to local paths."""
+    client = host_client(app)
+    register(client)
+    user = users(app)["neu@example.org"]
+    with app.test_request_context():
+        token = identity_views._serializer().dumps({"uid": user.id, "email": user.email, "next": "/\\evil.example"})
+    page = main(text(client.get(f"/bestaetigen/{token}")))
+    assert "Ihr Konto ist bestätigt" in page and "evil" not in page and "Weiter zur Anmeldung" not in page
+
+
+def test_existing_account_mail_links_to_the_login_with_next(app):
+    make_user(app, "vorhanden@example.org", ["citizen"])
+    client = host_client(app)
+    post_form(client, "/registrieren", {"email": "vorhanden@example.org", "name": "", "password": NEW_PASSWORD,
+                                        "password2": NEW_PASSWORD, "privacy": "1", "next": PLAN},
+              token_from="/registrieren?" + urlencode({"next": PLAN}))
+    [mail] = [m for m in outbox(app) if m["To"] == "vorhanden@example.org"]
+    login_link = re.search(r"http://localhost(/anmelden\S*)", mail.get_content()).group(1)
+    assert parse_qs(urlsplit(login_link).query)["next"] == [PLAN]
 
 
 def test_registration_does_not_reveal_existing_accounts(app):

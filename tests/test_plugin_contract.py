@@ -35,7 +35,7 @@ QUARANTINE_CASES = [
     ("fxwrongargs", lambda: load("fx_wrongargs"), "invalid hook implementation"),
     ("fxgone", lambda: _raise_import_error, "import failed: ImportError: No module named 'mash_gone'"),
     ("fxneedsmissing", lambda: load("fx_needsmissing"), "requires missing plugin(s): nosuchplugin"),
-    ("fxnewapi", lambda: load("fx_newapi"), "supports plugin API >=2.0,<3, core provides 1.1"),
+    ("fxnewapi", lambda: load("fx_newapi"), "supports plugin API >=2.0,<3, core provides 1.2"),
     ("fxbadprefix", lambda: load("fx_badprefix"), "table 'wrongprefix_thing' lacks prefix 'fxbadprefix_'"),
     ("fxunscoped", lambda: load("fx_unscoped"), "table 'fxunscoped_thing' is not municipality-scoped"),
 ]

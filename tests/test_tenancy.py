@@ -182,3 +182,45 @@ def test_login_and_tokens_are_per_municipality(two):
     assert host_client(app, A_HOST).get("/api/v1/core/me", headers=auth).status_code == 200
     other = host_client(app, B_HOST).get("/api/v1/core/me", headers=auth)
     assert other.status_code == 401 and other.is_json
+
+
+def test_external_url_uses_the_municipalitys_host_outside_a_request(two):
+    """``external_url`` (plugin API 1.2): a job has no request to take the host from, so links in
+    its e-mails use the current municipality's first host name and the deployment's scheme."""
+    import dataclasses
+
+    from flask import g
+
+    from mash_core.api import external_url
+    from mash_core.app import create_app
+    from mash_core.testing import build_registry
+
+    app, ids = two
+    with app.app_context():
+        with municipality_context(ids["b"]):
+            assert external_url("lotsen.index") == "http://musterdorf.test/lotsen/"
+            assert external_url("auth.login", next="/lotsen/", _anchor="x") == \
+                "http://musterdorf.test/anmelden?next=/lotsen/#x"
+        with municipality_context(ids["a"]):  # the first of "localhost,127.0.0.1,heidelberg.test"
+            assert external_url("lotsen.index") == "http://localhost/lotsen/"
+        with pytest.raises(RuntimeError, match="municipality context"):
+            external_url("lotsen.index")
+    # in a request: the host the request came in on, even for a municipality context set by the view
+    with app.test_request_context("/", base_url="http://musterdorf.test:8080"):
+        g.municipality = None
+        with municipality_context(ids["b"]):
+            assert external_url("lotsen.index") == "http://musterdorf.test/lotsen/"  # not the request's port
+        assert external_url("lotsen.index") == "http://musterdorf.test:8080/lotsen/"
+
+    # behind the TLS proxy (secure cookies) the links are https; a municipality without a host name fails
+    mash = app.extensions["mash"]
+    secure = create_app(dataclasses.replace(mash.settings, secure_cookies=True), build_registry(("lotsen",)),
+                        mash.engine)
+    with Session(mash.engine) as session:
+        session.get(Municipality, ids["b"]).hosts = ""
+        session.commit()
+    with secure.app_context():
+        with municipality_context(ids["a"]):
+            assert external_url("lotsen.index") == "https://localhost/lotsen/"
+        with municipality_context(ids["b"]), pytest.raises(RuntimeError, match="no host name"):
+            external_url("lotsen.index")

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from datetime import datetime, timezone
+from typing import Optional
 
 from flask import (Blueprint, Response, current_app, flash, g, redirect, render_template, request,
                    url_for)
@@ -17,6 +18,7 @@ from sqlmodel import select
 from ..db import get_session
 from ..models import ApiToken, LoginAttempt, User, UserRole
 from ..notify import Message, send
+from ..web.urls import local_path
 from ..worker.events import bus
 from . import throttle
 from .audit import audit
@@ -34,10 +36,8 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="mash-confirm-email")
 
 
-def _safe_next(target: str | None) -> str:
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return url_for("shell.home")
-    return target
+def _safe_next(target: Optional[str]) -> str:
+    return local_path(target) or url_for("shell.home")
 
 
 def _password_message(problem: str) -> str:
@@ -56,8 +56,13 @@ def _deliver(message: Message) -> bool:
         return False
 
 
-def send_confirmation(user: User) -> bool:
-    token = _serializer().dumps({"uid": user.id, "email": user.email})
+def send_confirmation(user: User, next_url: Optional[str] = None) -> bool:
+    """Mail the confirmation link. ``next_url`` (a checked local path) travels signed in the token,
+    so that the confirmation page can lead back there through the login; nothing is stored."""
+    data = {"uid": user.id, "email": user.email}
+    if local_path(next_url):
+        data["next"] = next_url
+    token = _serializer().dumps(data)
     link = url_for("auth.confirm", token=token, _external=True)
     body = _("Guten Tag,\n\nbitte bestätigen Sie Ihre Registrierung bei %(name)s:\n\n%(link)s\n\n"
              "Der Link ist 48 Stunden gültig. Wenn Sie sich nicht registriert haben, "
@@ -65,11 +70,12 @@ def send_confirmation(user: User) -> bool:
     return _deliver(Message(to=user.email, subject=_("Registrierung bestätigen"), body=body))
 
 
-def send_already_registered(user: User) -> bool:
+def send_already_registered(user: User, next_url: Optional[str] = None) -> bool:
+    login_link = url_for("auth.login", next=local_path(next_url), _external=True)
     body = _("Guten Tag,\n\njemand hat versucht, mit Ihrer E-Mail-Adresse ein Konto bei %(name)s "
              "anzulegen. Sie haben dort bereits ein Konto und können sich hier anmelden:\n\n%(link)s\n\n"
              "Wenn Sie das nicht waren, können Sie diese Nachricht ignorieren.",
-             name=g.municipality.name, link=url_for("auth.login", _external=True))
+             name=g.municipality.name, link=login_link)
     return _deliver(Message(to=user.email, subject=_("Sie haben bereits ein Konto"), body=body))
 
 
@@ -77,6 +83,7 @@ def send_already_registered(user: User) -> bool:
 @public
 def login():
     error = None
+    next_url = local_path(request.args.get("next"))  # passed on to the registration link
     if request.method == "POST":
         session = get_session()
         email = request.form.get("email", "").strip().lower()
@@ -84,7 +91,7 @@ def login():
         remote = request.remote_addr or ""
         if throttle.is_throttled(session, email, remote):
             error = _("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie 15 Minuten.")
-            return render_template("auth/login.html", error=error, email=email), 429
+            return render_template("auth/login.html", error=error, email=email, next_url=next_url), 429
         user = session.exec(select(User).where(User.email == email)).first()
         ok = verify_password(user.password_hash if user else DUMMY_HASH, password) and user is not None
         if ok and not user.active:
@@ -93,7 +100,7 @@ def login():
             throttle.record_attempt(session, email, remote, False)
             session.commit()
             error = _("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link, den wir Ihnen geschickt haben.")
-            return render_template("auth/login.html", error=error, email=email), 400
+            return render_template("auth/login.html", error=error, email=email, next_url=next_url), 400
         throttle.record_attempt(session, email, remote, ok)
         if ok:
             if needs_rehash(user.password_hash):
@@ -103,8 +110,8 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         session.commit()
         error = _("E-Mail-Adresse oder Passwort ist falsch.")
-        return render_template("auth/login.html", error=error, email=email), 400
-    return render_template("auth/login.html", error=error, email="")
+        return render_template("auth/login.html", error=error, email=email, next_url=next_url), 400
+    return render_template("auth/login.html", error=error, email="", next_url=next_url)
 
 
 @bp.post("/abmelden")
@@ -120,6 +127,8 @@ def logout():
 def register():
     errors: dict[str, str] = {}
     form = request.form
+    # where the citizen was going (e.g. a plan to save): kept through the form and the e-mail
+    next_url = local_path(form.get("next") or request.args.get("next"))
     if request.method == "POST":
         session = get_session()
         email = form.get("email", "").strip().lower()
@@ -145,16 +154,16 @@ def register():
                 session.flush()
                 session.add(UserRole(user_id=user.id, role="citizen"))
                 session.commit()
-                sent = send_confirmation(user)
+                sent = send_confirmation(user, next_url)
                 bus().publish("core.user_registered", {"user_id": user.id})
             elif existing.confirmed_at is None:
-                sent = send_confirmation(existing)  # registering again re-sends the link
+                sent = send_confirmation(existing, next_url)  # registering again re-sends the link
             else:
-                sent = send_already_registered(existing)
+                sent = send_already_registered(existing, next_url)
             # the same answer whether or not the address is known: no account enumeration
             return render_template("auth/register_done.html", email=email, mail_failed=not sent)
-        return render_template("auth/register.html", errors=errors, form=form), 400
-    return render_template("auth/register.html", errors=errors, form=form)
+        return render_template("auth/register.html", errors=errors, form=form, next_url=next_url), 400
+    return render_template("auth/register.html", errors=errors, form=form, next_url=next_url)
 
 
 @bp.get("/bestaetigen/<token>")
@@ -173,7 +182,8 @@ def confirm(token: str):
     if user.confirmed_at is None:
         user.confirmed_at = datetime.now(timezone.utc)
         session.commit()
-    return render_template("auth/confirm.html", ok=True)
+    # checked again: the token is signed, but the rule for a safe target may have tightened since
+    return render_template("auth/confirm.html", ok=True, next_url=local_path(data.get("next")))
 
 
 @account_bp.get("/")

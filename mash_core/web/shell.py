@@ -12,6 +12,7 @@ from ..i18n import LANGUAGES
 from ..identity.permissions import public, require_permission
 from ..models import Feedback
 from .pagecache import cached_for_anonymous
+from .urls import local_path
 
 bp = Blueprint("shell", __name__)
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -80,10 +81,7 @@ def set_language(lang: str | None = None):
             # the account's stored language (used for e-mails) changes only through a form
             user.locale = lang
             get_session().commit()
-    target = request.values.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(local_path(request.values.get("next")) or "/")
 
 
 @bp.get("/branding.css")

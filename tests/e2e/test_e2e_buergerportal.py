@@ -13,6 +13,9 @@
 6. A registered citizen opens the birth plan signed out, signs in through the plan's link (the
    answers travel in the address), saves the plan with consent and finds it under "Meine Pläne";
    it opens again, downloads as iCal and is deleted after a confirmation.
+7. A parent without an account opens the birth plan, goes to the login, registers from there,
+   confirms through the e-mail, continues to the login from the confirmation page and lands on
+   the same plan with the answers, and saves it.
 
 Every page visited is scanned with axe, including error states and pages after interactions.
 """
@@ -558,3 +561,56 @@ def test_citizen_saves_the_birth_plan_and_finds_it_under_meine_plaene(portal, ma
     assert "Sie haben noch keinen Plan gespeichert." in page.locator("main").inner_text()
     axe(page)
     assert page.goto(saved_url).status == 404
+
+
+# -- 7. an anonymous parent registers from the plan and then saves it ---------------------------
+def test_new_parent_registers_from_the_plan_and_saves_it(portal, make_context, axe):
+    birth = date.today() - timedelta(days=10)
+    plan_url = f"{BP}/geburt/plan?birth_date={birth.isoformat()}&children=1&married=true"
+    address = f"e2e-plan-{uuid.uuid4().hex[:10]}@example.org"
+    page = make_context().new_page()
+    page.goto(plan_url)
+    axe(page)
+
+    # the plan → the login (answers in its next) → "Jetzt registrieren" (passes next on)
+    page.locator("section#bp-save").get_by_role("link", name="Anmelden und Plan speichern").click()
+    page.wait_for_url(lambda url: "/anmelden?next=" in url)
+    axe(page)
+    page.locator("main").get_by_role("link", name="Jetzt registrieren").click()
+    page.wait_for_url(lambda url: "/registrieren?next=" in url)
+    axe(page)
+    page.get_by_label("E-Mail-Adresse").fill(address)
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_label("Passwort wiederholen").fill(PASSWORD)
+    page.locator("#privacy").check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector("text=Fast geschafft")
+    axe(page)
+
+    # the confirmation link, opened in the browser's next tab, offers to continue to the login
+    mail = wait_for_mail(portal, address, "")
+    link = CONFIRM_LINK.search(mail.get_body(preferencelist=("plain",)).get_content()).group(0)
+    confirm = page.context.new_page()
+    confirm.goto(link)
+    assert confirm.locator("h1").inner_text() == "Ihr Konto ist bestätigt"
+    axe(confirm)
+    confirm.get_by_role("link", name="Weiter zur Anmeldung").click()
+    confirm.wait_for_url(lambda url: "/anmelden?next=" in url)
+    axe(confirm)
+    confirm.get_by_label("E-Mail-Adresse").fill(address)
+    confirm.get_by_label("Passwort").fill(PASSWORD)
+    confirm.locator("main form button[type=submit]").click()
+    confirm.wait_for_url(lambda url: "/geburt/plan?" in url)  # back at the plan, answers from the address
+    assert f"birth_date={birth.isoformat()}" in confirm.url and "children=1" in confirm.url
+    assert "married=true" in confirm.url
+    axe(confirm)
+
+    # and saves it with the consent
+    form = confirm.locator("section#bp-save form")
+    form.get_by_label("Bezeichnung (freiwillig)").fill("Unser Kind")
+    confirm.locator("#consent").check()
+    form.get_by_role("button", name="Plan in meinem Konto speichern").click()
+    confirm.wait_for_url(re.compile(r".*/geburt/plaene/\d+$"))
+    assert "gespeichert" in confirm.locator(".flash-success").inner_text()
+    assert "Unser Kind" in confirm.locator(".bp-summary").inner_text()
+    axe(confirm)

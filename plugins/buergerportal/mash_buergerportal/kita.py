@@ -43,11 +43,10 @@ from datetime import date, timedelta
 from typing import Iterable, Optional
 
 import marshmallow as ma
-from flask import has_request_context, url_for
 from sqlalchemy import func, literal, update
 from sqlalchemy.exc import IntegrityError
 
-from mash_core.api import User, _, audit, db_session, get_settings, insert_ignore, notify, select
+from mash_core.api import User, _, audit, db_session, external_url, get_settings, insert_ignore, notify, select
 
 from .kita_models import (ACCEPTED, AGE_GROUPS, DECLINED, EXPIRED, MAX_WISHES, OFFERED, OPEN_OFFER_STATES,
                           SUBMITTED, WITHDRAWN, KitaChild, KitaFacility, KitaOffer, KitaQuota, KitaRegistration,
@@ -655,16 +654,15 @@ def _parent(child: KitaChild) -> Optional[User]:
 
 
 def _tell(user: Optional[User], subject: str, body: str) -> None:
-    """Notify the parent after the change is committed; a notifier failure never undoes it."""
+    """Notify the parent after the change is committed, with a link to the status page; a notifier
+    failure never undoes it."""
     if user is None or not user.email:
         return
-    link = ""
-    if has_request_context():
-        try:
-            link = "\n\n" + _("Stand Ihrer Vormerkungen: %(url)s",
-                              url=url_for("buergerportal.kita_status", _external=True))
-        except Exception:  # pragma: no cover - the route is always there
-            link = ""
+    try:  # in a request its host; in the job ``kita_offers`` the municipality's host name
+        link = "\n\n" + _("Stand Ihrer Vormerkungen: %(url)s", url=external_url("buergerportal.kita_status"))
+    except RuntimeError as exc:  # a municipality without a host name: the message goes out without the link
+        log.warning("Kita notification without a link to the status page: %s", exc)
+        link = ""
     try:
         notify(user.email, subject, body + link)
     except Exception:

@@ -11,7 +11,7 @@ manifest = Manifest(
     title=_l("Bürgerportal"),
     description=_l("Alle wichtigen Informationen und Dienstleistungen der Stadt, gebündelt nach "
                    "Lebenslagen, mit den Bürgerämtern und ihren Öffnungszeiten."),
-    api=">=1.0,<2",
+    api=">=1.2,<2",  # 1.2: external_url (links in e-mails sent by the Kita job)
     settings=BuergerportalSettings,
     permissions=(
         Permission("buergerportal.edit", _l("Bürgerämter und Inhalte des Bürgerportals pflegen"), ("staff",)),

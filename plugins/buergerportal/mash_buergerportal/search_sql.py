@@ -5,7 +5,8 @@ the DB-API cursor used for SQLite below. Every statement here therefore carries 
 ``d.municipality_id = :mid`` condition, and callers pass the current municipality. Do not add raw
 SQL anywhere else.
 
-* SQLite: FTS5 table ``buergerportal_search_fts`` over the stemmed columns (see migration 0002),
+* SQLite: FTS5 table ``buergerportal_search_fts`` over the stemmed columns (see migration 0002;
+  prefix indexes for 2 to 10 characters since 0009, as every query word is a prefix query),
   ranked by ``bm25`` with the title/synonyms weighted 10:1 against the body. The join restricts
   the matches to ``d.municipality_id`` (the ``scope`` token is not part of the MATCH: see
   ``_MATCHES``). Each statement ranks first, reading only ``d.kind`` per match, and reads title
@@ -22,6 +23,7 @@ import re
 from sqlalchemy import delete, text
 
 from .catalogue_models import SearchDoc
+from .textsearch import typed_stems
 
 COLUMNS = "d.id, d.kind, d.ref_id, d.slug, d.title, d.body"
 #: services first, then life situations, help entries and offices, at equal text relevance
@@ -68,6 +70,8 @@ def _sqlite_query(terms, raw, any_term: bool) -> str:
             # "antrag"* already covers "antrage"*: only add the folded form when it differs
             options = {f"{_quote(stemmed)}*"} if folded.startswith(stemmed) else {f"{_quote(stemmed)}*",
                                                                                   f"{_quote(folded)}*"}
+            # whole stems only (no *): one doclist each, and no stem that merely begins the same way
+            options.update(_quote(t) for t in typed_stems(folded) if not t.startswith(stemmed))
             parts.append("(" + " OR ".join(sorted(options)) + ")")
         else:
             parts.append(_quote(stemmed))
@@ -79,7 +83,8 @@ def _pg_query(terms, raw, any_term: bool) -> str:
     words = [w for w in words if w]
     if not words:
         return ""
-    parts = words[:-1] + [words[-1] + ":*"]
+    last = words[-1]
+    parts = words[:-1] + ["(" + " | ".join([last + ":*"] + typed_stems(last)) + ")"]
     return (" | " if any_term else " & ").join(parts)
 
 

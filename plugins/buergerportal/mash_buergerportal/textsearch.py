@@ -49,6 +49,20 @@ def index_text(text: str) -> str:
     return " ".join(stem(w) for w in words(text))
 
 
+#: as you type, the word may already run past its indexed stem ("Anmeldu…" of "Anmeldung", stem
+#: "anmeld"): the last word also matches the whole stems it could be typing on — its own
+#: beginnings, down to this many letters fewer (the suffixes the stemmer removes, "-igung", have
+#: at most 5) …
+STEM_SUFFIX_MAX = 5
+#: … but none shorter than this (beginnings of short words would match unrelated stems)
+STEM_PREFIX_MIN = 5
+
+
+def typed_stems(folded: str) -> list[str]:
+    """The stems the folded, partly typed word ``folded`` may be on its way through."""
+    return [folded[:k] for k in range(max(STEM_PREFIX_MIN, len(folded) - STEM_SUFFIX_MAX), len(folded))]
+
+
 def query_terms(query: str, limit: int = 8) -> list[tuple[str, str]]:
     """``(stem, folded)`` per query word, at most ``limit`` words, one-letter words dropped
     except as the last (as-you-type) word."""
@@ -65,6 +79,8 @@ class Matcher:
     def __init__(self, terms: list[tuple[str, str]], prefix_last: bool = True):
         self.exact = {s for s, _ in terms}
         self.prefixes = tuple({terms[-1][0], terms[-1][1]}) if terms and prefix_last else ()
+        if self.prefixes:
+            self.exact.update(typed_stems(terms[-1][1]))
         self.yes: set[str] = set()
         self.no: set[str] = set()
 

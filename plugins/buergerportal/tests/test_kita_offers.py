@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from kita_support import (add_child, add_kita, check_invariants, ctx, mails_to, next_year, offer, register,
-                          user)
+from kita_support import (add_child, add_kita, check_invariants, ctx, mails_to, next_year, offer, outbox,
+                          register, user)
 from mash_buergerportal import kita
 from mash_buergerportal.kita_models import KitaOffer, KitaRegistration
 from mash_core.api import db_session
@@ -272,6 +272,42 @@ def test_job_runs_in_the_worker_context(mash_app, monkeypatch):
     scheduler.execute("buergerportal.kita_offers", 1)
     assert status(mash_app, KitaOffer, current) == "offered"
     check_invariants(mash_app)
+
+
+def test_expiry_mail_links_to_the_status_page_with_the_municipalitys_host(mash_app, monkeypatch):
+    """The job has no request: the link to "Meine Kita-Vormerkungen" is built with the
+    municipality's first host name (``external_url``, plugin API 1.2)."""
+    from mash_core.models import Municipality
+    from mash_core.worker import scheduler
+    from sqlmodel import Session
+    with Session(mash_app.extensions["mash"].engine) as session:
+        session.get(Municipality, 1).hosts = "portal.heidelberg.example,localhost"
+        session.commit()
+    a = add_kita(mash_app, name="Kita Sonnenschein", places=1)
+    staff, parent = user(mash_app, "staff"), user(mash_app)
+    reg = register(mash_app, parent, [a])
+    overdue = offer(mash_app, staff, a, reg)
+    with ctx(mash_app):
+        row = db_session().get(KitaOffer, overdue)
+        row.deadline = date.today() - timedelta(days=1)
+        db_session().add(row)
+        db_session().commit()
+    monkeypatch.setattr(scheduler.CTX, "app", mash_app)
+    monkeypatch.setattr(scheduler.CTX, "declared", scheduler.declared_jobs(mash_app))
+    scheduler.execute("buergerportal.kita_offers", 1)  # as the worker runs it: no request context
+    assert not mash_app.extensions["mash"].registry.records["buergerportal"].last_error
+    [mail] = [m for m in outbox(mash_app) if m["To"] == parent.email and "abgelaufen" in str(m["Subject"])]
+    body = mail.get_content()
+    assert "Kita Sonnenschein" in body
+    assert "Stand Ihrer Vormerkungen: http://portal.heidelberg.example/buergerportal/kita/meine" in body
+
+    # the same in a plain job context (app context and municipality, nothing else)
+    second = offer(mash_app, staff, a, reg, deadline=date.today())
+    with ctx(mash_app):
+        assert kita.expire_offers(today=date.today() + timedelta(days=1))["expired"] == 1
+    mails = [m.get_content() for m in outbox(mash_app) if m["To"] == parent.email and "abgelaufen" in str(m["Subject"])]
+    assert len(mails) == 2 and all("http://portal.heidelberg.example/buergerportal/kita/meine" in m for m in mails)
+    assert status(mash_app, KitaOffer, second) == "expired"
 
 
 def test_job_and_acceptance_at_the_same_moment(mash_app):

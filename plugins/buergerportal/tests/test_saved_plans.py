@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import Session
 
-from kita_support import csrf_token, post
+from kita_support import csrf_token, outbox, post
 from mash_buergerportal import saved_plans
 from mash_buergerportal.plan_models import MAX_SAVED_PLANS, SavedPlan
 from mash_core.api import db_session, municipality_context, select
@@ -73,7 +73,8 @@ def test_anonymous_visitors_see_a_login_hint_that_keeps_the_answers(mash_app):
     target = parse_qs(urlsplit(login).query)["next"][0]
     assert urlsplit(target).path == f"{BP}/geburt/plan"
     assert {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()} == ANSWERS
-    assert 'href="/registrieren"' in html
+    register = re.search(r'href="(/registrieren\?next=[^"]+)"', html).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(register).query)["next"] == [target]  # registering keeps the answers as well
 
     # signing in through that link comes back to the same plan, answers taken from the address only
     user = citizen(mash_app)
@@ -83,6 +84,38 @@ def test_anonymous_visitors_see_a_login_hint_that_keeps_the_answers(mash_app):
     page = main(client.get(target).get_data(as_text=True))
     assert "Plan in meinem Konto speichern" in page and 'name="consent"' in page
     assert rows(mash_app) == []  # nothing stored by visiting, signing in or showing the form
+
+
+def test_a_new_parent_registers_from_the_plan_and_comes_back_to_save_it(mash_app):
+    """Anonymous → "Anmelden und Plan speichern" → "Jetzt registrieren" → the confirmation link from
+    the e-mail → "Weiter zur Anmeldung" → signed in on the same plan, answers intact → saved. The
+    answers travel in the addresses and the signed token only."""
+    client = host_client(mash_app)
+    html = main(client.get(f"{BP}/geburt/plan?{QUERY}").get_data(as_text=True))
+    login = re.search(r'href="(/anmelden\?next=[^"]+)"', html).group(1).replace("&amp;", "&")
+    target = parse_qs(urlsplit(login).query)["next"][0]
+    login_page = client.get(login).get_data(as_text=True)
+    register = re.search(r'href="(/registrieren\?next=[^"]+)"', login_page).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(register).query)["next"] == [target]
+    address = f"neu{next(_counter)}@example.org"
+    done = post(client, register, {"email": address, "name": "", "password": "ein langes neues Passwort",
+                                   "password2": "ein langes neues Passwort", "privacy": "1"}, token_from=register)
+    assert done.status_code == 200 and "Fast geschafft" in done.get_data(as_text=True)
+
+    [mail] = [m for m in outbox(mash_app) if m["To"] == address]
+    link = re.search(r"http://localhost(/bestaetigen/\S+)", mail.get_content()).group(1)
+    confirmed = main(client.get(link).get_data(as_text=True))
+    onward = re.search(r'href="([^"]+)">Weiter zur Anmeldung<', confirmed).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(onward).query)["next"] == [target]
+    signed_in = post(client, onward, {"email": address, "password": "ein langes neues Passwort"}, token_from=onward)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == target
+    assert {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()} == ANSWERS
+    page = main(client.get(target).get_data(as_text=True))
+    assert "Plan in meinem Konto speichern" in page
+    assert rows(mash_app) == []  # nothing stored on the way
+    plan_id = saved_id(save(client, label="Unser erstes Kind"))
+    [row] = rows(mash_app)
+    assert row.id == plan_id and row.answers["birth_date"] == "2026-03-10" and row.answers["children"] == 2
 
 
 def test_signed_in_citizens_get_the_save_form_with_consent(mash_app):

@@ -86,6 +86,9 @@ def test_word_forms_synonyms_and_prefixes(mash_app, client_as):
     assert _slugs(c, "Ummeldung", "service") == ["wohnsitz-anmelden"]               # synonym
     assert _slugs(c, "Perso", "service")[0] == "personalausweis-beantragen"         # synonym prefix
     assert _slugs(c, "elterng", "service")[0] == "elterngeld-beantragen"            # as you type
+    # typed past the stem ("Anmeldung" is indexed as "anmeld"): every keystroke still finds it
+    for typed in ("Anmel", "Anmeld", "Anmeldu", "Anmeldun", "Anmeldung"):
+        assert "wohnsitz-anmelden" in _slugs(c, typed, "service"), typed
     assert _slugs(c, "Krippe", "service") == ["kita-vormerken-heidelberg"]
     assert "kita-vormerken-heidelberg" in _slugs(c, "Kitas")
     assert "kinderbetreuung" in _slugs(c, "Kinderbetreuung", "life_situation")
