@@ -98,7 +98,7 @@ def mash_register_jobs():
         Job("retention", retention_job, trigger="cron", trigger_args={"hour": "3", "minute": "17"},
             misfire_grace_time=6 * 3600,
             description=_l("Alte Messwerte zu Stundenwerten zusammenfassen, alte Bewertungen ausdünnen")),
-        Job("bins", bins_job, trigger="interval", trigger_args={"minutes": 5}, misfire_grace_time=120,
+        Job("bins", bins_job, trigger="interval", trigger_args={"minutes": 1}, misfire_grace_time=60,
             description=_l("Füllstände der Streugutbehälter und Salzsilos aus neuen Abstandsmessungen ableiten")),
         Job("signs", expire_signs, trigger="interval", trigger_args={"minutes": 1}, misfire_grace_time=60,
             description=_l("Abgelaufene Schildbefehle und Übersteuerungen beenden, Schildbefehle erneuern")),
