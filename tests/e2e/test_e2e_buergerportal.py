@@ -39,12 +39,17 @@ CONFIRM_LINK = re.compile(r"https?://\S+/bestaetigen/\S+")
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def login(page, axe, address: str, password: str) -> None:
-    page.goto("/anmelden")
-    axe(page)
+def submit_login(page, address: str, password: str = PASSWORD) -> None:
+    """Fill and send the open login form."""
     page.get_by_label("E-Mail-Adresse").fill(address)
     page.get_by_label("Passwort").fill(password)
     page.locator("main form button[type=submit]").click()
+
+
+def login(page, axe, address: str, password: str) -> None:
+    page.goto("/anmelden")
+    axe(page)
+    submit_login(page, address, password)
     page.wait_for_url(lambda url: "/anmelden" not in url)
     axe(page)
 
@@ -205,12 +210,11 @@ def test_parent_finds_elterngeld_runs_assistant_and_downloads_ical(portal, make_
 
 
 # -- 2. Kita pre-registration, offer, acceptance --------------------------------------------------
-def register_parent(portal, page, axe) -> str:
-    address = f"e2e-kita-{uuid.uuid4().hex[:10]}@example.org"
-    page.goto("/registrieren")
-    axe(page)
+def submit_registration(portal, page, axe, address: str, name: str = "") -> str:
+    """Fill and send the open registration form; the confirmation link from the e-mail."""
     page.get_by_label("E-Mail-Adresse").fill(address)
-    page.get_by_label("Name (optional)").fill("Eltern Kita-Test")
+    if name:
+        page.get_by_label("Name (optional)").fill(name)
     page.get_by_label("Passwort", exact=True).fill(PASSWORD)
     page.get_by_label("Passwort wiederholen").fill(PASSWORD)
     page.locator("#privacy").check()
@@ -218,7 +222,14 @@ def register_parent(portal, page, axe) -> str:
     page.wait_for_selector("text=Fast geschafft")
     axe(page)
     mail = wait_for_mail(portal, address, "")
-    link = CONFIRM_LINK.search(mail.get_body(preferencelist=("plain",)).get_content()).group(0)
+    return CONFIRM_LINK.search(mail.get_body(preferencelist=("plain",)).get_content()).group(0)
+
+
+def register_parent(portal, page, axe) -> str:
+    address = f"e2e-kita-{uuid.uuid4().hex[:10]}@example.org"
+    page.goto("/registrieren")
+    axe(page)
+    link = submit_registration(portal, page, axe, address, name="Eltern Kita-Test")
     page.goto(link)
     axe(page)
     login(page, axe, address, PASSWORD)
@@ -490,9 +501,7 @@ def test_citizen_saves_the_birth_plan_and_finds_it_under_meine_plaene(portal, ma
     save.get_by_role("link", name="Anmelden und Plan speichern").click()
     page.wait_for_url(lambda url: "/anmelden?next=" in url)
     axe(page)
-    page.get_by_label("E-Mail-Adresse").fill(address)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
+    submit_login(page, address)
     page.wait_for_url(lambda url: "/geburt/plan?" in url)  # back at the plan, answers from the address
     assert f"birth_date={birth.isoformat()}" in page.url and "children=2" in page.url
     axe(page)
@@ -579,17 +588,9 @@ def test_new_parent_registers_from_the_plan_and_saves_it(portal, make_context, a
     page.locator("main").get_by_role("link", name="Jetzt registrieren").click()
     page.wait_for_url(lambda url: "/registrieren?next=" in url)
     axe(page)
-    page.get_by_label("E-Mail-Adresse").fill(address)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_label("Passwort wiederholen").fill(PASSWORD)
-    page.locator("#privacy").check()
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_selector("text=Fast geschafft")
-    axe(page)
+    link = submit_registration(portal, page, axe, address)
 
     # the confirmation link, opened in the browser's next tab, offers to continue to the login
-    mail = wait_for_mail(portal, address, "")
-    link = CONFIRM_LINK.search(mail.get_body(preferencelist=("plain",)).get_content()).group(0)
     confirm = page.context.new_page()
     confirm.goto(link)
     assert confirm.locator("h1").inner_text() == "Ihr Konto ist bestätigt"
@@ -597,9 +598,7 @@ def test_new_parent_registers_from_the_plan_and_saves_it(portal, make_context, a
     confirm.get_by_role("link", name="Weiter zur Anmeldung").click()
     confirm.wait_for_url(lambda url: "/anmelden?next=" in url)
     axe(confirm)
-    confirm.get_by_label("E-Mail-Adresse").fill(address)
-    confirm.get_by_label("Passwort").fill(PASSWORD)
-    confirm.locator("main form button[type=submit]").click()
+    submit_login(confirm, address)
     confirm.wait_for_url(lambda url: "/geburt/plan?" in url)  # back at the plan, answers from the address
     assert f"birth_date={birth.isoformat()}" in confirm.url and "children=1" in confirm.url
     assert "married=true" in confirm.url
