@@ -21,6 +21,8 @@ from __future__ import annotations
 import random
 import time
 
+import numpy as np
+
 from .instance import CarpInstance, CarpPlan, Service, make_plan
 
 RULES = (1, 2, 3, 4, 5)
@@ -88,11 +90,20 @@ def path_scanning(
     return routes
 
 
+def _chain_services(chain: tuple) -> list[Service]:
+    """The services of a back-pointer chain ``(previous chain, (edge, tail, head))``, in order."""
+    services: list[Service] = []
+    while chain:
+        chain, (g, t, h) = chain
+        services.append(Service(g, t, h))
+    services.reverse()
+    return services
+
+
 def split(inst: CarpInstance, giant: list[int], max_routes: int | None = None) -> list[list[Service]]:
     """Ulusoy's split of a giant tour of required edges into capacity-feasible routes, choosing
     every edge's orientation optimally among the allowed ones (O(n²) dynamic program). With ``max_routes`` the split is
     restricted to at most that many routes (O(n²·K)); returns [] when impossible."""
-    d = inst.sp
     depot = inst.depot
     Q = inst.capacity
     n = len(giant)
@@ -100,76 +111,102 @@ def split(inst: CarpInstance, giant: list[int], max_routes: int | None = None) -
     costs = [inst.edges[g].cost for g in giant]
     demands = [inst.edges[g].demand for g in giant]
     inf = float("inf")
-    # seg[i] = list of (j, cost, services) for routes giant[i:j]
-    segs: list[list[tuple[int, float, list[Service]]]] = [[] for _ in range(n)]
+    # All distances the DP reads, as Python ints, fetched with a few vectorised lookups: per
+    # position the depot → tail and head → depot legs of each orientation, and the deadheading
+    # from each orientation of the previous edge to each orientation of this one.
+    d = inst.sp
+    flat = [(j, o, t, h) for j, ors in enumerate(orients) for o, (t, h) in enumerate(ors)]
+    tails = np.array([t for _, _, t, _ in flat], dtype=np.int64)
+    heads = np.array([h for _, _, _, h in flat], dtype=np.int64)
+    out_legs = np.asarray(d[np.full(len(flat), depot), tails]).tolist()
+    in_legs = np.asarray(d[heads, np.full(len(flat), depot)]).tolist()
+    start = [0] * (n + 1)
+    for j, ors in enumerate(orients):
+        start[j + 1] = start[j] + len(ors)
+    from_depot = [[int(x) for x in out_legs[start[j]:start[j + 1]]] for j in range(n)]
+    to_depot = [[int(x) for x in in_legs[start[j]:start[j + 1]]] for j in range(n)]
+    pairs = [(start[j - 1] + p, start[j] + o) for j in range(1, n)
+             for p in range(len(orients[j - 1])) for o in range(len(orients[j]))]
+    legs = np.asarray(d[heads[[a for a, _ in pairs]], tails[[b for _, b in pairs]]]).tolist() if pairs else []
+    between: list[list[list[int]]] = [[]]
+    k = 0
+    for j in range(1, n):
+        rows = []
+        for _ in orients[j - 1]:
+            rows.append([int(x) for x in legs[k:k + len(orients[j])]])
+            k += len(orients[j])
+        between.append(rows)
+    # seg[i] = list of (j, cost, chain of the services) for routes giant[i:j]
+    segs: list[list[tuple[int, float, tuple]]] = [[] for _ in range(n)]
     for i in range(n):
         load = 0
-        # DP over orientations: best[o] = (cost so far ending at orientation o, back-pointer chain)
-        best: list[tuple[float, tuple]] = []
+        # DP over orientations: cost[o] / chain[o] of the best route giant[i..j] ending with
+        # orientation o of giant[j]; chains are back-pointer tuples (previous chain, service)
+        cost: list[int] = []
+        chain: list[tuple] = []
         for j in range(i, n):
             load += demands[j]
             if load > Q:
                 break
-            new = []
-            for tail, head in orients[j]:
+            new_cost, new_chain = [], []
+            for o, (tail, head) in enumerate(orients[j]):
                 if j == i:
-                    c, chain = int(d[depot, tail]), ()
+                    c, prev = from_depot[j][o], ()
                 else:
-                    c, chain = min(
-                        ((pc + int(d[ph, tail]), pch) for (pc, pch), (_, ph) in zip(best, orients[j - 1])),
-                        key=lambda x: x[0],
-                    )
-                new.append((c + costs[j], (chain, (giant[j], tail, head))))
-            best = new
-            c_end, chain_end = min(
-                ((c + int(d[h, depot]), ch) for (c, ch), (_, h) in zip(best, orients[j])),
-                key=lambda x: x[0],
-            )
-            services: list[Service] = []
-            node = chain_end
-            while node:
-                node, (g, t, h) = node
-                services.append(Service(g, t, h))
-            services.reverse()
-            segs[i].append((j + 1, c_end, services))
+                    m = between[j]
+                    c, prev = cost[0] + m[0][o], chain[0]
+                    for p in range(1, len(cost)):  # the first of equal costs, as min() would
+                        if cost[p] + m[p][o] < c:
+                            c, prev = cost[p] + m[p][o], chain[p]
+                new_cost.append(c + costs[j])
+                new_chain.append((prev, (giant[j], tail, head)))
+            cost, chain = new_cost, new_chain
+            back = to_depot[j]
+            c_end, chain_end = cost[0] + back[0], chain[0]
+            for o in range(1, len(cost)):
+                if cost[o] + back[o] < c_end:
+                    c_end, chain_end = cost[o] + back[o], chain[o]
+            # the chain, not its services: reading every segment's services out would cost
+            # O(n·L²) — only the segments of the chosen split are read (:func:`_chain_services`)
+            segs[i].append((j + 1, c_end, chain_end))
     if max_routes is None:
         v = [inf] * (n + 1)
-        pred: list[tuple[int, list[Service]] | None] = [None] * (n + 1)
+        pred: list[tuple[int, tuple] | None] = [None] * (n + 1)
         v[0] = 0
         for i in range(n):
             if v[i] == inf:
                 continue
-            for j, c, services in segs[i]:
+            for j, c, chain in segs[i]:
                 if v[i] + c < v[j]:
                     v[j] = v[i] + c
-                    pred[j] = (i, services)
+                    pred[j] = (i, chain)
         routes = []
         k = n
         while k > 0:
-            i, services = pred[k]  # type: ignore[misc]
-            routes.append(services)
+            i, chain = pred[k]  # type: ignore[misc]
+            routes.append(_chain_services(chain))
             k = i
         return routes[::-1]
     K = max_routes
     v = [[inf] * (n + 1) for _ in range(K + 1)]
-    predk: list[list[tuple[int, list[Service]] | None]] = [[None] * (n + 1) for _ in range(K + 1)]
+    predk: list[list[tuple[int, tuple] | None]] = [[None] * (n + 1) for _ in range(K + 1)]
     v[0][0] = 0
     for k in range(K):
         for i in range(n):
             if v[k][i] == inf:
                 continue
-            for j, c, services in segs[i]:
+            for j, c, chain in segs[i]:
                 if v[k][i] + c < v[k + 1][j]:
                     v[k + 1][j] = v[k][i] + c
-                    predk[k + 1][j] = (i, services)
+                    predk[k + 1][j] = (i, chain)
     kbest = min(range(K + 1), key=lambda k: v[k][n])
     if v[kbest][n] == inf:
         return []
     routes = []
     pos, k = n, kbest
     while pos > 0:
-        i, services = predk[k][pos]  # type: ignore[misc]
-        routes.append(services)
+        i, chain = predk[k][pos]  # type: ignore[misc]
+        routes.append(_chain_services(chain))
         pos, k = i, k - 1
     return routes[::-1]
 
