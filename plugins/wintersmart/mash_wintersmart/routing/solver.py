@@ -15,7 +15,7 @@ Pipeline (every step keeps a verified incumbent):
    keep the best as the incumbent;
 4. independent verification (:mod:`.verify`) before the plan is returned.
 
-Why these settings (measured at equal iteration budgets, see ``docs/plugins/wintersmart.md``):
+Why these settings (measured at equal iteration budgets, seed 0):
 splitting the time into several ILS rounds restarts the late-acceptance history and the penalty
 manager each time, and a CARP-specific neighbourhood of 40 with at most 10 perturbations let the
 search settle early — on egl-s4-C, egl-s2-B and egl-e4-C the earlier defaults (8 rounds) reached
