@@ -199,19 +199,23 @@ def update_containers(session=None, settings: Optional[dict] = None, now: Option
         ds = streams.get((c.thing_id, "distance"))
         if ds is None:
             continue
+        last = _aware(c.reading_at)
+        # the job runs every minute: read only what is newer than the container's last reading
         tilted = set()
         if (c.thing_id, "tilt") in streams:
-            tilted = {_aware(t) for t in session.exec(select(Observation.phenomenon_time).where(
-                Observation.datastream_id == streams[(c.thing_id, "tilt")], Observation.value >= 1)).all()}
-        last = _aware(c.reading_at)
-        history = []
-        if last is not None:  # the n − 1 readings before the new ones, for the median window
-            prev = session.exec(select(FillReading.time, FillReading.distance_mm)
-                                .where(FillReading.container_id == c.id)
-                                .order_by(FillReading.time.desc()).limit(n - 1)).all() if n > 1 else []
-            history = sorted((_aware(t), d) for t, d in prev)
+            q = select(Observation.phenomenon_time).where(
+                Observation.datastream_id == streams[(c.thing_id, "tilt")], Observation.value >= 1)
+            if last is not None:
+                q = q.where(Observation.phenomenon_time >= last)
+            tilted = {_aware(t) for t in session.exec(q).all()}
         new = [p for p in _valid_distances(session, ds, last, c.d_empty_mm, tilted) if last is None or p[0] > last]
         if new:
+            history = []
+            if last is not None:  # the n − 1 readings before the new ones, for the median window
+                prev = session.exec(select(FillReading.time, FillReading.distance_mm)
+                                    .where(FillReading.container_id == c.id)
+                                    .order_by(FillReading.time.desc()).limit(n - 1)).all() if n > 1 else []
+                history = sorted((_aware(t), d) for t, d in prev)
             series = history + new
             medians = median_filter([d for _, d in series], n)[len(history):]
             shape, cap = shape_of(c), capacity_kg(c)
