@@ -22,7 +22,7 @@ With ``--fleet-limited`` each instance is solved a second time with the fleet bo
 instance's vehicle count (``fleet_limited`` per instance and ``fleet_mean_gap_pct`` per set).
 ``--instances N`` takes the first N instances of every set (natural order). ``--jobs N`` solves N
 instances at a time in separate processes; ``--workers W`` runs W parallel searches per solve
-(the solver's rounds: every worker searches from the shared best with its own seed; default
+(independent searches with their own seeds, the best kept; default
 the machine's cores divided by ``--jobs``). ``machine.cpus``, ``jobs`` and ``workers_per_solve``
 are in the JSON: compare runs only with the same figures.
 

@@ -233,6 +233,15 @@ def test_solver_iteration_budget_is_reproducible(gdb1):
     assert runs[0].cost == runs[1].cost and runs[0].meta["iterations"] == 400
 
 
+def test_parallel_workers_restart_on_their_own(gdb1):
+    # Each worker searches its whole budget: a converged worker restarts at once instead of waiting
+    # for the other (patience 100 makes both converge many times within 1,500 iterations).
+    plan = solve_carp(gdb1, time_limit=60, seed=0, workers=2,
+                      tuning={"iterations": 1500, "patience": 100})
+    assert plan.verified and plan.meta["iterations"] == 2 * 1500
+    assert plan.cost <= gdb1.ub * 1.02
+
+
 def test_solver_small_optimum(small):
     plan = solve_carp(small, time_limit=0.3)
     assert plan.cost == 25 and plan.verified

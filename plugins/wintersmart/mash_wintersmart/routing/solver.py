@@ -26,12 +26,13 @@ the number of required edges (``max(5000, 150 · |E_R|)``).
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 import numpy as np
 import pyvrp
@@ -207,8 +208,9 @@ def solve_carp(
 
     ``num_vehicles`` limits the fleet; raises :class:`NoFeasiblePlan` if no plan within the
     limit was found. ``progress(elapsed_s, best_cost)`` is called on every new best.
-    ``workers`` > 1 runs that many searches in parallel processes with different seeds; after
-    every round all continue from the best incumbent.
+    ``workers`` > 1 runs that many searches in parallel processes, each with its own seeds; a
+    worker whose round ends starts its next one at once (a converged worker restarts, the others
+    go on); the best plan of all is kept.
     ``tuning`` passes search parameters through (``rounds`` — the longest round is
     ``time_limit / rounds``, default 1; ``patience`` — iterations without a new best that end a
     round (default ``max(5000, 150 · required edges)``); ``restart`` — restart after a converged
@@ -239,7 +241,6 @@ def solve_carp(
     restart = bool(tuning.pop("restart", True))
     warm = bool(tuning.pop("warm_start", True))
     patience = int(tuning.pop("patience", 0)) or max(5000, 150 * len(inst.required))
-    used = 0
     if num_vehicles is not None and len(init_routes) > num_vehicles:
         fitted = split(inst, [s.edge for r in init_routes for s in r], max_routes=num_vehicles)
         init_routes = fitted or init_routes
@@ -290,38 +291,46 @@ def solve_carp(
     # kept for the last run's flip moves and re-split and the verification: on a network of a
     # thousand required segments these take a second or two (measured: twice the first polish)
     reserve = max(0.15, 2.5 * polish_s) if budget is None else 0.0
+    # Every worker runs its own chain of rounds; a worker whose round ends is given its next round
+    # at once (a converged one does not wait for the others — on two cores that idled a core for
+    # up to half the time limit).
+    seeds = itertools.count(seed)
+    used = [0] * workers  # ILS iterations per worker (budget mode)
+    pending: dict[Future, int] = {}
+
+    def submit(w: int, start: list[list[Service]] | None) -> bool:
+        remaining = deadline - reserve - time.perf_counter()
+        if budget is not None and used[w] >= budget or budget is None and remaining <= 0.05 and used[w]:
+            return False
+        round_end = time.perf_counter() + max(0.05, min(remaining, time_limit / rounds))
+        per_round = min(max(1, int(budget) // rounds), int(budget) - used[w]) if budget else 0
+        if pool is None:
+            stop = RoundStop(None if budget else round_end, patience, per_round or None)
+            fut: Future = Future()
+            fut.set_result(search.round(start, next(seeds), stop, _Progress()))
+        else:
+            fut = pool.submit(_worker_round, start, next(seeds), round_end, per_round, patience)
+        pending[fut] = w
+        return True
+
     try:
-        start = incumbent if warm else None
-        k = 0
-        while True:
-            remaining = deadline - reserve - time.perf_counter()
-            if budget is not None and used >= budget or budget is None and remaining <= 0.05 and k:
-                break
-            round_end = time.perf_counter() + max(0.05, min(remaining, time_limit / rounds))
-            per_round = min(max(1, int(budget) // rounds), int(budget) - used) if budget else 0
-            if pool is None:
-                stop = RoundStop(None if budget else round_end, patience, per_round or None)
-                results = [search.round(start, seed + k, stop, _Progress())]
-            else:
-                futures = [
-                    pool.submit(_worker_round, start, seed + k * workers + w, round_end, per_round,
-                                patience)
-                    for w in range(workers)
-                ]
-                results = [f.result() for f in futures]
-            k += 1
-            # a converged round ends early: the rest of its budget goes to the next round
-            used += max(1, max(its for _, its, _ in results)) if budget else 0
-            converged = all(c for _, _, c in results)
-            iterations += sum(its for _, its, _ in results)
-            best_found = min((f for f, _, _ in results if f is not None), key=cost, default=None)
-            if best_found is not None and (incumbent is None or cost(best_found) < incumbent_cost):
-                incumbent, incumbent_cost = best_found, cost(best_found)
-                report(incumbent_cost)
-            # A converged round (no new best for `patience` iterations) has exhausted its basin:
-            # the next round restarts from a random solution, the incumbent is kept. Otherwise the
-            # search goes on from this round's result.
-            start = None if converged and restart else (best_found or incumbent)
+        for w in range(workers):
+            submit(w, incumbent if warm else None)
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=pending.get):
+                w = pending.pop(fut)
+                found, its, converged = fut.result()
+                # a converged round ends early: the rest of its budget goes to the next round
+                used[w] += max(1, its)
+                iterations += its
+                if found is not None and (incumbent is None or cost(found) < incumbent_cost):
+                    incumbent, incumbent_cost = found, cost(found)
+                    report(incumbent_cost)
+                # A converged round (no new best for `patience` iterations) has exhausted its
+                # basin: the worker's next round restarts from a random solution, the incumbent
+                # is kept. Otherwise it goes on from this round's result.
+                submit(w, None if converged and restart else (found or incumbent))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
