@@ -306,13 +306,15 @@ def solve_carp(
     # at once (a converged one does not wait for the others — on two cores that idled a core for
     # up to half the time limit).
     seeds = itertools.count(seed)
-    used = [0] * workers  # ILS iterations per worker (budget mode)
+    # ILS iterations per worker: its budget's use, and (> 0) whether its first round has run —
+    # every worker gets one round however little time is left
+    used = [0] * workers
     pending: dict[Future, int] = {}
 
-    def submit(w: int, start: list[list[Service]] | None) -> bool:
+    def submit(w: int, start: list[list[Service]] | None) -> None:
         remaining = deadline - reserve - time.perf_counter()
         if budget is not None and used[w] >= budget or budget is None and remaining <= 0.05 and used[w]:
-            return False
+            return
         round_end = time.perf_counter() + max(0.05, min(remaining, time_limit / rounds))
         per_round = min(max(1, int(budget) // rounds), int(budget) - used[w]) if budget else 0
         if pool is None:
@@ -322,7 +324,6 @@ def solve_carp(
         else:
             fut = pool.submit(_worker_round, start, next(seeds), round_end, per_round, patience)
         pending[fut] = w
-        return True
 
     try:
         for w in range(workers):
@@ -335,8 +336,9 @@ def solve_carp(
                 # a converged round ends early: the rest of its budget goes to the next round
                 used[w] += max(1, its)
                 iterations += its
-                if found is not None and (incumbent is None or cost(found) < incumbent_cost):
-                    incumbent, incumbent_cost = found, cost(found)
+                found_cost = cost(found) if found is not None else None
+                if found_cost is not None and (incumbent is None or found_cost < incumbent_cost):
+                    incumbent, incumbent_cost = found, found_cost
                     report(incumbent_cost)
                 # A converged round (no new best for `patience` iterations) has exhausted its
                 # basin: the worker's next round restarts from a random solution, the incumbent
