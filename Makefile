@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard sdk/pyproject.toml)
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(wildcard plugins/*/pyproject.toml plugins/*/setup.py plugins/*/mash_*/*/*.c) $(wildcard sdk/pyproject.toml)
 	$(BIN)/pip install -q -e '.[test,bench]' $(foreach p,$(wildcard plugins/*/pyproject.toml),-e $(dir $(p))) $(if $(wildcard sdk/pyproject.toml),-e sdk)
 	touch $@
 
