@@ -1,15 +1,16 @@
-"""CARP benchmark: WinterSMART's PyVRP-based gritting-route solver against its constructive
-baseline on the shared instances (gdb, val, egl), gaps to the best-known upper bound.
+"""CARP benchmark: WinterSMART's gritting-route solver against its constructive baseline on the
+shared instances (gdb, val, egl), gaps to the best-known upper bound.
 
     python bench/carp.py --sets gdb,val,egl --time-limit 30 [--instances N] [--seed 0]
                          [--fleet-limited] [--data DIR] [--egl-g-time-limit 120]
-                         [--jobs 1] [--workers W]
+                         [--jobs 1] [--workers W] [--solver native|pyvrp]
 
 Method
 ------
 Per instance, in the same run: the baseline (path-scanning with the 5 classic rules, each
-re-split with Ulusoy split; best kept) and the solver (PyVRP iterated local search on the
-generalised-VRP encoding, warm-started from the baseline) under ``--time-limit`` wall-clock
+re-split with Ulusoy split; best kept) and the solver (``--solver``: the plugin's default
+``native`` search, or ``pyvrp`` — PyVRP's iterated local search on the generalised-VRP encoding;
+both warm-started from the baseline) under ``--time-limit`` wall-clock
 seconds (everything included: shortest paths, encoding, baseline, search, verification). Every
 plan is verified independently (:func:`mash_wintersmart.routing.verify_carp_plan`: each required
 edge served once, capacity, depot, cost recomputed with Dijkstra) — the costs reported are
@@ -45,10 +46,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins" / "wintersmart"))
 
 from mash_wintersmart.routing import (  # noqa: E402
+    DEFAULT_SOLVER,
     NoFeasiblePlan,
     read_carp,
     solve_baseline,
     solve_carp,
+    solver_names,
 )
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "carp"
@@ -74,12 +77,12 @@ def mean(xs):
     return round(sum(xs) / len(xs), 3) if xs else None
 
 
-def solve_instance(task: tuple[str, float, int, bool, int]) -> dict:
+def solve_instance(task: tuple[str, float, int, bool, int, str]) -> dict:
     """Baseline and solver (and optionally the fleet-limited solver) on one instance."""
-    path, limit, seed, fleet_limited, workers = task
+    path, limit, seed, fleet_limited, workers, solver = task
     inst = read_carp(Path(path))
     base = solve_baseline(inst)
-    plan = solve_carp(inst, limit, seed=seed, workers=workers)
+    plan = solve_carp(inst, limit, seed=seed, workers=workers, solver=solver)
     row = {
         "instance": inst.name,
         "ub": inst.ub,
@@ -97,7 +100,8 @@ def solve_instance(task: tuple[str, float, int, bool, int]) -> dict:
     }
     if fleet_limited:
         try:
-            fp = solve_carp(inst, limit, seed=seed, num_vehicles=inst.n_vehicles, workers=workers)
+            fp = solve_carp(inst, limit, seed=seed, num_vehicles=inst.n_vehicles, workers=workers,
+                            solver=solver)
             row["fleet_limited"] = {"cost": fp.cost, "gap_pct": gap(fp.cost, inst.ub),
                                     "time_s": round(fp.runtime_s, 2),
                                     "routes": fp.n_vehicles, "verified": fp.verified}
@@ -129,6 +133,7 @@ def main(argv=None) -> int:
                     help="instances solved at the same time, in separate processes")
     ap.add_argument("--workers", type=int, default=None,
                     help="parallel searches per solve (default: the cores divided by --jobs)")
+    ap.add_argument("--solver", default=DEFAULT_SOLVER, choices=solver_names())
     args = ap.parse_args(argv)
 
     names = []
@@ -147,6 +152,7 @@ def main(argv=None) -> int:
         "time_limit_s": args.time_limit,
         "egl_g_time_limit_s": g_limit if "egl-g" in names else None,
         "seed": args.seed,
+        "solver": args.solver,
         "fleet_limited": args.fleet_limited,
         "jobs": args.jobs,
         "workers_per_solve": workers,
@@ -161,7 +167,7 @@ def main(argv=None) -> int:
         if args.instances:
             chosen = chosen[: args.instances]
         limit = g_limit if set_name == "egl-g" else args.time_limit
-        tasks = [(str(p), limit, args.seed, args.fleet_limited, workers) for p in chosen]
+        tasks = [(str(p), limit, args.seed, args.fleet_limited, workers, args.solver) for p in chosen]
         if args.jobs > 1:
             with ProcessPoolExecutor(max_workers=args.jobs) as pool:
                 results = pool.map(solve_instance, tasks)

@@ -546,7 +546,8 @@ def plan_gritting(time_limit: Optional[float] = None, vehicles: Optional[int] = 
             unreachable = unreachable or exc
             continue
         try:
-            plan = solve_carp(inst, time_limit=time_limit / len(silos), seed=seed, progress=progress)
+            plan = solve_carp(inst, time_limit=time_limit / len(silos), seed=seed, progress=progress,
+                              solver=settings["gritting_solver"])
         except NoFeasiblePlan:
             continue
         if best is None or plan.cost < best[2].cost:

@@ -182,6 +182,13 @@ class WinterSmartSettings(ma.Schema):
                                              "Voreinstellung 4000 kg (Vorschlag)."))
     gritting_time_limit_s = _float(10.0, 1.0, 600.0, _l("Streuplan: Rechenzeit (Sekunden)"),
                                    _l("So lange sucht der Planer nach besseren Touren. Voreinstellung 10 Sekunden."))
+    gritting_solver = ma.fields.String(load_default="native", validate=ma.validate.OneOf(("native", "pyvrp")),
+                                       metadata={"label": _l("Streuplan: Tourenplaner"),
+                                                 "description": _l("„native“: eigene lokale Suche, die bei jedem "
+                                                                   "Zug die Streurichtung jedes Abschnitts mitwählt "
+                                                                   "(Voreinstellung, die besseren Touren); „pyvrp“: "
+                                                                   "PyVRP auf der Übersetzung in ein "
+                                                                   "Knoten-Tourenproblem.")})
 
     # -- maps (module webmap.py; docs/plugins/wintersmart.md, "Karten") ------------------------------
     map_library = ma.fields.String(load_default="svg", validate=ma.validate.OneOf(webmap.LIBRARIES),

@@ -62,6 +62,18 @@ def test_plan_verified_stored_and_exported(mash_app):
     assert rows(mash_app, "SELECT count(*), sum(CASE WHEN verified THEN 1 ELSE 0 END) FROM wintersmart_gritting_plan") == [(1, 1)]
 
 
+def test_solver_setting_picks_the_driver(mash_app, monkeypatch):
+    from mash_wintersmart.planning import plan_gritting
+    _demo(mash_app)
+    with in_municipality(mash_app):
+        assert plan_gritting(time_limit=1.0, vehicles=2).solver == "native-ils"  # the default
+    monkeypatch.setenv("MASH_SETTING_WINTERSMART_GRITTING_SOLVER", "pyvrp")
+    with in_municipality(mash_app):
+        assert plan_gritting(time_limit=1.0, vehicles=2).solver == "pyvrp-gvrp"
+    assert rows(mash_app, "SELECT solver, verified FROM wintersmart_gritting_plan ORDER BY id") == [
+        ("native-ils", True), ("pyvrp-gvrp", True)]
+
+
 def test_silo_without_salt_is_an_error(mash_app):
     from mash_wintersmart.planning import NoSiloAvailable, plan_gritting
     _demo(mash_app, silo_kg=100.0)

@@ -1,4 +1,5 @@
-"""Route planning: CARP parser, verifier, PyVRP solver, baseline, refill tours, export."""
+"""Route planning: CARP parser, verifier, solvers (the PyVRP driver's own behaviour here; the native
+one in test_native_search.py), baseline, refill tours, export."""
 
 from __future__ import annotations
 
@@ -220,7 +221,7 @@ def test_solver_fleet_limited(gdb1):
 def test_solver_parallel_workers_share_rounds(gdb1):
     progress = []
     plan = solve_carp(gdb1, time_limit=3.0, seed=0, workers=2, num_vehicles=gdb1.n_vehicles,
-                      progress=lambda t, c: progress.append(c))
+                      progress=lambda t, c: progress.append(c), solver="pyvrp")
     assert plan.verified and plan.n_vehicles <= gdb1.n_vehicles
     assert plan.meta["workers"] == 2 and plan.meta["iterations"] > 0
     assert plan.cost <= gdb1.ub * 1.02 and plan.runtime_s < 6.0
@@ -228,7 +229,7 @@ def test_solver_parallel_workers_share_rounds(gdb1):
 
 
 def test_solver_iteration_budget_is_reproducible(gdb1):
-    runs = [solve_carp(gdb1, time_limit=60, seed=3, tuning={"iterations": 400, "rounds": 2})
+    runs = [solve_carp(gdb1, time_limit=60, seed=3, tuning={"iterations": 400, "rounds": 2}, solver="pyvrp")
             for _ in range(2)]
     assert runs[0].cost == runs[1].cost and runs[0].meta["iterations"] == 400
 
@@ -237,7 +238,7 @@ def test_parallel_workers_restart_on_their_own(gdb1):
     # Each worker searches its whole budget: a converged worker restarts at once instead of waiting
     # for the other (patience 100 makes both converge many times within 1,500 iterations).
     plan = solve_carp(gdb1, time_limit=60, seed=0, workers=2,
-                      tuning={"iterations": 1500, "patience": 100})
+                      tuning={"iterations": 1500, "patience": 100}, solver="pyvrp")
     assert plan.verified and plan.meta["iterations"] == 2 * 1500
     assert plan.cost <= gdb1.ub * 1.02
 

@@ -492,6 +492,7 @@ static void ls_run_from(LS *L, int full)
             L->tested[u] = L->moves;
             for (int g = 0; g < I->G; g++) {
                 int v = I->nb[(size_t)u * I->G + g];
+                if (v == u) continue;
                 long mu = L->routes[L->route_of[u]].modified, mv = L->routes[L->route_of[v]].modified;
                 if (loop > 0 && (mu > mv ? mu : mv) <= last) continue;
                 if (moves_uv(L, u, v)) improved = 1;
@@ -791,7 +792,10 @@ static void ils(Search *h, const int *init_tour, double t0, double deadline, lon
             /* perturb */
             int k = 1 + rng_int(&h->rng, maxk), u0 = rng_int(&h->rng, n), m = 0;
             removed[m++] = u0;
-            for (int g = 0; g < I->G && m < k; g++) removed[m++] = I->nb[(size_t)u0 * I->G + g];
+            for (int g = 0; g < I->G && m < k; g++) {
+                int v = I->nb[(size_t)u0 * I->G + g];
+                if (v != u0) removed[m++] = v;
+            }
             for (int i = 0; i < m; i++) remove_service(L, removed[i]);
             shuffle(&h->rng, removed, m);
             for (int i = 0; i < m; i++) insert_service(L, removed[i], &holder);

@@ -214,6 +214,8 @@ def solve_carp_native(
     per worker instead of the clock), ``patience``, ``neighbours`` and the keys of
     :data:`DEFAULTS`."""
     t0 = time.perf_counter()
+    if not inst.required:
+        return make_plan(inst, [], solver="native-ils")
     tuning = dict(tuning or {})
     iterations = int(tuning.pop("iterations", 0))
     patience = int(tuning.pop("patience", 0)) or max(20_000, 200 * len(inst.required))
