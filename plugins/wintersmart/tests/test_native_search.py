@@ -103,8 +103,9 @@ def test_fleet_limited_plan_and_impossible_fleet():
     inst = read_carp(DATA / "egl-e1-A.dat")
     plan = solve_carp(inst, time_limit=3, seed=0, num_vehicles=inst.n_vehicles)
     assert plan.verified and plan.n_vehicles <= inst.n_vehicles
-    with pytest.raises(NoFeasiblePlan):  # less capacity than demand: nothing can be feasible
-        solve_carp(inst, time_limit=1, num_vehicles=inst.total_demand // inst.capacity - 1)
+    for fleet in (inst.total_demand // inst.capacity - 1, 1):  # less capacity than demand
+        with pytest.raises(NoFeasiblePlan):
+            solve_carp(inst, time_limit=1, num_vehicles=fleet)
 
 
 def test_run_rejects_unknown_parameters_and_an_incomplete_warm_start():

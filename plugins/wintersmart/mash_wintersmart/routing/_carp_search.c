@@ -20,6 +20,7 @@
  * searches may run in parallel threads; ctypes releases the GIL during the call).
  */
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -581,15 +582,17 @@ static void ls_load(Search *h, const int *tour, const int *rlen)
 }
 
 /* Optimal split of a giant tour into at most R routes (penalised capacity, best directions),
- * result in rlen. The unbounded split is tried first; a bounded one when it needs more than R. */
+ * result in rlen. Trips carry at most 1.5 × the capacity; the unbounded split is tried first, a
+ * bounded one when it needs more than R routes, and one without the load cap when even that finds
+ * none (a fleet far too small: the penalty then rules). */
 static void split(Search *h, const int *tour, int *rlen)
 {
     const Inst *I = h->I;
     int n = I->n, R = I->R;
     double *pot = h->split_pot;
     int *pr = h->split_pred;
-    cost_t maxload = I->Q + I->Q / 2;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
+        cost_t maxload = pass < 2 ? I->Q + I->Q / 2 : LLONG_MAX;
         int kmax = pass ? R : 1; /* pass 0: routes unbounded (one layer) */
         for (int k = 0; k <= kmax; k++)
             for (int j = 0; j <= n; j++) pot[(size_t)k * (n + 1) + j] = 1e300;
@@ -628,6 +631,7 @@ static void split(Search *h, const int *tour, int *rlen)
             int kb = 1;
             for (int k = 1; k <= R; k++)
                 if (pot[(size_t)k * (n + 1) + n] < pot[(size_t)kb * (n + 1) + n]) kb = k;
+            if (pot[(size_t)kb * (n + 1) + n] >= 1e299) continue; /* pass 1 only */
             for (int r = 0; r < R; r++) rlen[r] = 0;
             int j = n;
             for (int k = kb; k > 0; k--) {
