@@ -5,12 +5,15 @@ The C library is built with the plugin (a setuptools extension without Python AP
 ctypes; a call holds no Python state and releases the GIL, so ``workers`` > 1 runs that many
 independent searches (own seeds) in threads of this process and keeps the best.
 
-Why native: on the Eglese instances PyVRP's ILS on the two-clients-per-edge encoding settled at
-about 1 % above the best-known costs on the hardest instances in 30 s, because its node operators
-value a move with the directions the services had before; the move that pays only with another
-direction (or with a reversed stretch) is never seen. Measured on the six hardest Eglese
-instances (egl-s2-A/B, s3-B, s4-A/C, egl-e4-C), 30 s on one core of a 2-core AMD EPYC: mean gap
-0.41 % here against 1.0–1.4 % for the PyVRP pipeline (:mod:`.pyvrp_solver`).
+Why native: PyVRP's ILS on the two-clients-per-edge encoding values a move with the directions the
+services had before it (its RelocateAlternative turns only the moved client), so a move that pays
+only with other directions, or with a reversed stretch, is never seen. Measured on the same 2-core
+AMD EPYC machine, 30 s per instance: on egl-s2-A/B, s3-B, s4-A/C the PyVRP pipeline with both cores
+reached 0.39 / 1.79 / 0.78 / 0.81 / 0.88 % above the best-known costs (mean 0.93 %), this search
+with one core 0.22 / 0.53 / 0.49 / 0.33 / 0.33 % (mean 0.38 %); the whole egl-s set with both
+cores: 0.565 % against 0.259 %. A hybrid genetic search around the same local search (population of
+giant tours, order crossover, split, biased fitness) made about 200 iterations per second on egl-s4-C
+and reached 0.69 % there in 60 s, against 0.24 % for this ILS in 30 s; it was dropped.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from .instance import UNREACHABLE, CarpInstance, CarpPlan, Service, make_plan
 _cost = ctypes.c_longlong
 PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_double, _cost)
 
-# Search parameters (the C code's order). Measured on the six hardest Eglese instances at 30 s:
-# 20 granular neighbours beat 12 and 16 (0.41 / 0.73 / 0.59 % mean gap); a late-acceptance history
-# of 1000 or a feasible share of 0.3–0.5 changed the 12-neighbour result by noise only.
+# Search parameters (the C code's order). Measured on the six hardest Eglese instances at 30 s on
+# one core: 20 granular neighbours beat 12 and 16 (0.41 / 0.73 / 0.59 % mean gap). With 12
+# neighbours and a budget of 60,000 iterations, a late-acceptance history of 1000 or a feasible
+# share of 0.3–0.5 gave 0.70 / 0.63 % against 0.76 % — within seed-to-seed noise, not re-measured
+# with 20.
 DEFAULTS = {"history": 300, "max_removed": 25, "feasible_low": 0.55, "feasible_high": 0.75,
             "penalty_up": 1.25, "penalty_down": 0.85}
 NEIGHBOURS = 20
