@@ -1,6 +1,7 @@
-"""The native CARP search (mash_wintersmart/routing/_carp_search.c): a plain C library without
-Python API, loaded with ctypes (routing/native.py). Built here so that installing the plugin needs
-nothing but a C compiler; everything else about the distribution is in pyproject.toml."""
+"""The native CARP search (mash_wintersmart/routing/_carp_search.c): a C library called through
+ctypes (routing/native.py), built as an (empty) extension module so that it installs like one.
+Installing the plugin needs a C compiler and the Python headers; everything else about the
+distribution is in pyproject.toml."""
 
 from setuptools import Extension, setup
 

@@ -16,9 +16,13 @@
  * re-inserting them greedily, local search only where routes changed, late acceptance, and a
  * restart from a random giant tour (optimally split) when the run has converged.
  *
- * Plain C with no Python API: loaded with ctypes, one call per search, no global state (several
- * searches may run in parallel threads; ctypes releases the GIL during the call).
+ * Loaded with ctypes (carp_search below), one call per search, no global state: several searches
+ * may run in parallel threads (ctypes releases the GIL during the call). The only Python API is an
+ * empty module, so that importing every module of the package (as the plugin checker does) works.
  */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
 
 #include <limits.h>
 #include <math.h>
@@ -940,3 +944,11 @@ cost_t carp_search(
     free(I.dd); free(I.dout); free(I.din);
     return result;
 }
+
+static struct PyModuleDef carp_search_module = {
+    PyModuleDef_HEAD_INIT, "_carp_search",
+    "Native CARP search; its function carp_search is called through ctypes (routing/native.py).",
+    -1, NULL, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__carp_search(void) { return PyModule_Create(&carp_search_module); }
