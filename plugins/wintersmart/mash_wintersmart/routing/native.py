@@ -260,17 +260,19 @@ def solve_carp_native(
     for r in results:
         if isinstance(r, BaseException):
             raise r
-    found = [r for r in results if r is not None and r.routes is not None]
-    if not found:
-        return None
-    winner = min(found, key=lambda r: r.cost)
-    plan = make_plan(inst, winner.routes, solver="native-ils")
-    if plan.cost != winner.cost:  # the C search's own bookkeeping disagrees with the model
-        raise RuntimeError(f"{inst.name}: native search reported {winner.cost}, plan costs {plan.cost}")
+    done = [r for r in results if r is not None]
+    candidates = []
+    for r in done:
+        if r.routes is not None:
+            plan = make_plan(inst, r.routes, solver="native-ils")
+            if plan.cost != r.cost:  # the C search's own bookkeeping disagrees with the model
+                raise RuntimeError(f"{inst.name}: native search reported {r.cost}, plan costs {plan.cost}")
+            candidates.append(plan)
     if num_vehicles is None or len(init) <= num_vehicles:  # never worse than the warm start
-        start = make_plan(inst, init, solver="native-ils")
-        if start.cost < plan.cost:
-            plan = start
-    plan.meta = {"iterations": sum(r.iterations for r in found), "restarts": sum(r.restarts for r in found),
+        candidates.append(make_plan(inst, init, solver="native-ils"))
+    if not candidates:
+        return None
+    plan = min(candidates, key=lambda p: p.cost)
+    plan.meta = {"iterations": sum(r.iterations for r in done), "restarts": sum(r.restarts for r in done),
                  "num_vehicles_limit": num_vehicles, "workers": workers}
     return plan
