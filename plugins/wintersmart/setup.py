@@ -9,5 +9,4 @@ setup(ext_modules=[Extension(
     "mash_wintersmart.routing._carp_search",
     sources=["mash_wintersmart/routing/_carp_search.c"],
     extra_compile_args=["-O3"],
-    libraries=["m"],
 )])

@@ -25,7 +25,6 @@
 #include <Python.h>
 
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +59,6 @@ static inline uint64_t rng_next(Rng *r)
 }
 
 static inline int rng_int(Rng *r, int n) { return (int)(rng_next(r) % (uint64_t)n); }
-static inline double rng_unit(Rng *r) { return (rng_next(r) >> 11) * (1.0 / 9007199254740992.0); }
 
 static void shuffle(Rng *r, int *a, int n)
 {
@@ -100,8 +98,6 @@ typedef struct {
 #define DD(I, s, o, t, p) ((cost_t)(I)->dd[(size_t)(2 * (s) + (o)) * (I)->n2 + 2 * (t) + (p)])
 #define DOUT(I, s, o) ((I)->dout[2 * (s) + (o)])
 #define DIN(I, s, o) ((I)->din[2 * (s) + (o)])
-#define TL(I, s, o) ((I)->tail[2 * (s) + (o)])
-#define HD(I, s, o) ((I)->head[2 * (s) + (o)])
 
 /* ------------------------------------------------------------------------------- routes */
 typedef struct {
