@@ -34,6 +34,15 @@ class SettingValue:
     def is_set(self) -> bool:
         return self.value not in (None, "")
 
+    @property
+    def choices(self) -> list[tuple[Any, str]]:
+        """(value, label) pairs when the field only accepts a fixed set (a ``OneOf`` validator) —
+        so that the admin form offers them instead of a free text box; otherwise empty."""
+        for validator in self.field.validators:
+            if isinstance(validator, ma.validate.OneOf):
+                return list(validator.options())
+        return []
+
     def public(self) -> Any:
         """The value as it may be shown: secrets are replaced by a marker."""
         if self.secret:

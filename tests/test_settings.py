@@ -99,9 +99,9 @@ def test_invalid_value_gives_400_with_the_field_error(app, admin):
     assert response.status_code == 400
     block = field_block(text(response), "threshold")
     assert 'aria-invalid="true"' in block
-    assert "greater than or equal to 1 and less than or equal to 100" in block
+    assert "Muss mindestens 1 und höchstens 100 sein." in block  # marshmallow's message, in German
     response = save(admin, threshold="viele")
-    assert response.status_code == 400 and "Not a valid integer" in text(response)
+    assert response.status_code == 400 and "Bitte eine ganze Zahl angeben." in text(response)
     assert resolved(app)["threshold"].source == "default"
 
     schema = app.extensions["mash"].registry.records["fxset"].manifest.settings
@@ -109,6 +109,22 @@ def test_invalid_value_gives_400_with_the_field_error(app, admin):
         with pytest.raises(ma.ValidationError) as err:
             plugin_settings.save(session, "fxset", schema, {"nonsense": 1})
     assert "nonsense" in err.value.messages
+
+
+def test_a_choice_is_offered_as_a_list_and_nothing_else_is_accepted(app, admin):
+    block = field_block(text(admin.get(FORM)), "mode")
+    assert block.lstrip().startswith('name="mode"')  # the id belongs to a <select>
+    html = admin.get(FORM).get_data(as_text=True)
+    select = html.split('<select id="s-mode"', 1)[1].split("</select>", 1)[0]
+    options = [o.split(">", 1) for o in select.split("<option ")[1:]]
+    assert [(o[0].strip(), o[1].split("<", 1)[0]) for o in options] == [
+        ('value="fast" selected', "Fast"), ('value="exact"', "exact")]  # an empty label shows the value
+    assert save(admin, mode="exact").status_code == 302
+    assert resolved(app)["mode"].value == "exact"
+    assert 'value="exact" selected' in admin.get(FORM).get_data(as_text=True)
+    response = save(admin, mode="schnell")  # a hand-made request
+    assert response.status_code == 400 and "Erlaubt sind: fast, exact." in field_block(text(response), "mode")
+    assert resolved(app)["mode"].value == "exact"
 
 
 def test_checkbox_and_csrf(app, admin):
@@ -197,6 +213,7 @@ def test_api_shows_sources_and_redacts_secrets(app, monkeypatch, caplog):
     assert (rows["threshold"]["value"], rows["threshold"]["source"]) == (12, "admin")
     assert (rows["greeting"]["value"], rows["greeting"]["source"]) == ("Moin", "locked")
     assert (rows["loud"]["value"], rows["loud"]["source"]) == (False, "default")
+    assert rows["mode"]["choices"] == ["fast", "exact"] and "choices" not in rows["threshold"]
     assert SECRET not in caplog.text
     # an empty secret keeps the stored one
     assert client.patch(url, json={"api_key": ""}, headers=headers).status_code == 200

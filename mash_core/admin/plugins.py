@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from .. import settings as plugin_settings
 from ..db import get_session
+from ..form_errors import localise
 from ..identity.audit import audit
 from ..identity.permissions import require_permission
 from ..migrations_runner import pending_by_branch
@@ -121,7 +122,7 @@ def plugin_settings_save(slug: str):
         session.rollback()
         row = next(r for r in plugin_rows() if r["slug"] == slug)
         return render_template("admin/plugin_detail.html", row=row, record=record,
-                               values=current, errors=exc.messages, sections=[]), 400
+                               values=current, errors=localise(exc.messages), sections=[]), 400
     if changed:
         bump_version(session, g.municipality)
         audit("plugin.settings_changed", target=slug, keys=changed)

@@ -69,6 +69,8 @@ class SettingSchema(ma.Schema):
     value = ma.fields.Raw(allow_none=True, metadata={"description": "secrets are redacted"})
     source = ma.fields.String(metadata={"description": "default, admin or locked"})
     secret = ma.fields.Boolean()
+    choices = ma.fields.List(ma.fields.Raw(), metadata={"description": "the values the setting accepts, "
+                                                                       "when it only accepts a fixed set"})
 
 
 class PluginStateSchema(ma.Schema):
@@ -99,7 +101,9 @@ def _settings_view(slug: str) -> list[dict]:
     from .. import settings as plugin_settings_mod
 
     values = plugin_settings_mod.resolve(get_session(), slug, _settings_schema(slug))
-    return [dict(key=k, value=v.public(), source=v.source, secret=v.secret) for k, v in values.items()]
+    return [dict(key=k, value=v.public(), source=v.source, secret=v.secret,
+                 **({"choices": [c for c, _label in v.choices]} if v.choices and not v.secret else {}))
+            for k, v in values.items()]
 
 
 @blp.route("/plugins/<slug>/settings", methods=["PATCH"])

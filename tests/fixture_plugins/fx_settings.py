@@ -1,4 +1,4 @@
-"""A settings schema with a secret, a validated number, a string and a flag."""
+"""A settings schema with a secret, a validated number, a string, a flag and a choice."""
 
 import marshmallow as ma
 
@@ -12,6 +12,8 @@ class FxSettings(ma.Schema):
                                   metadata={"label": "Threshold"})
     greeting = ma.fields.String(load_default="Hallo", metadata={"label": "Greeting"})
     loud = ma.fields.Boolean(load_default=False, metadata={"label": "Loud"})
+    mode = ma.fields.String(load_default="fast", validate=ma.validate.OneOf(("fast", "exact"), labels=("Fast", "")),
+                            metadata={"label": "Mode"})
 
 
 manifest = Manifest(slug="fxset", title="Settings fixture", description="settings", settings=FxSettings)
