@@ -48,6 +48,49 @@ def brute_force_optimum(inst: CarpInstance) -> int:
     return min(make_plan(inst, split(inst, list(p)), "x").cost for p in itertools.permutations(req))
 
 
+def exhaustive_split(inst: CarpInstance, giant: list[int], max_routes: int | None = None) -> int | None:
+    """The cheapest cut of ``giant`` into capacity-feasible trips, every edge in every allowed
+    direction tried: what :func:`split` must find (its cost; None when no cut fits)."""
+    from mash_wintersmart.routing import Service
+
+    n, best = len(giant), None
+    for cuts in itertools.product((False, True), repeat=n - 1):
+        trips, cur = [], [giant[0]]
+        for g, cut in zip(giant[1:], cuts):
+            if cut:
+                trips.append(cur)
+                cur = []
+            cur.append(g)
+        trips.append(cur)
+        if (max_routes is not None and len(trips) > max_routes
+                or any(sum(inst.edges[g].demand for g in t) > inst.capacity for t in trips)):
+            continue
+        for dirs in itertools.product(*(inst.orientations(g) for g in giant)):
+            it = iter(dirs)
+            routes = [[Service(g, *next(it)) for g in t] for t in trips]
+            cost = make_plan(inst, routes, "x").cost
+            best = cost if best is None else min(best, cost)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_split_is_the_cheapest_cut_and_directions(seed):
+    inst = tiny_mixed(200 + seed, n_required=7)
+    rng = random.Random(seed)
+    for _ in range(3):
+        giant = [e.index for e in inst.required]
+        rng.shuffle(giant)
+        for max_routes in (None, 2, 3):
+            routes = split(inst, giant, max_routes)
+            expected = exhaustive_split(inst, giant, max_routes)
+            if expected is None:
+                assert routes == []
+                continue
+            plan = make_plan(inst, routes, "x")
+            verify_carp_plan(inst, plan, max_vehicles=max_routes)
+            assert [s.edge for r in routes for s in r] == giant and plan.cost == expected
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_reaches_the_brute_force_optimum_on_tiny_mixed_instances(seed):
     inst = tiny_mixed(seed)
