@@ -3,7 +3,7 @@ shared instances (gdb, val, egl), gaps to the best-known upper bound.
 
     python bench/carp.py --sets gdb,val,egl --time-limit 30 [--instances N] [--seed 0]
                          [--fleet-limited] [--data DIR] [--egl-g-time-limit 120]
-                         [--jobs 1] [--workers W] [--solver native|pyvrp]
+                         [--jobs 1] [--workers W] [--solver native|pyvrp] [--tuning K=V,…]
 
 Method
 ------
@@ -25,7 +25,8 @@ instance's vehicle count (``fleet_limited`` per instance and ``fleet_mean_gap_pc
 instances at a time in separate processes; ``--workers W`` runs W parallel searches per solve
 (independent searches with their own seeds, the best kept; default
 the machine's cores divided by ``--jobs``). ``machine.cpus``, ``jobs`` and ``workers_per_solve``
-are in the JSON: compare runs only with the same figures.
+are in the JSON: compare runs only with the same figures. ``--tuning`` passes solver parameters
+for experiments (``selective=0``, ``history=1000``; the native ones are ``native.DEFAULTS``).
 
 The last line of stdout is one JSON object.
 """
@@ -77,12 +78,12 @@ def mean(xs):
     return round(sum(xs) / len(xs), 3) if xs else None
 
 
-def solve_instance(task: tuple[str, float, int, bool, int, str]) -> dict:
+def solve_instance(task: tuple[str, float, int, bool, int, str, dict | None]) -> dict:
     """Baseline and solver (and optionally the fleet-limited solver) on one instance."""
-    path, limit, seed, fleet_limited, workers, solver = task
+    path, limit, seed, fleet_limited, workers, solver, tuning = task
     inst = read_carp(Path(path))
     base = solve_baseline(inst)
-    plan = solve_carp(inst, limit, seed=seed, workers=workers, solver=solver)
+    plan = solve_carp(inst, limit, seed=seed, workers=workers, solver=solver, tuning=tuning)
     row = {
         "instance": inst.name,
         "ub": inst.ub,
@@ -101,13 +102,27 @@ def solve_instance(task: tuple[str, float, int, bool, int, str]) -> dict:
     if fleet_limited:
         try:
             fp = solve_carp(inst, limit, seed=seed, num_vehicles=inst.n_vehicles, workers=workers,
-                            solver=solver)
+                            solver=solver, tuning=tuning)
             row["fleet_limited"] = {"cost": fp.cost, "gap_pct": gap(fp.cost, inst.ub),
                                     "time_s": round(fp.runtime_s, 2),
                                     "routes": fp.n_vehicles, "verified": fp.verified}
         except NoFeasiblePlan:
             row["fleet_limited"] = {"cost": None, "gap_pct": None, "feasible": False}
     return row
+
+
+def tuning_arg(text: str) -> dict:
+    """``key=value,…`` with numeric values, for ``--tuning``."""
+    out = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        try:
+            out[key.strip()] = float(value) if sep else None
+        except ValueError:
+            out[key.strip()] = None
+        if out[key.strip()] is None:
+            raise argparse.ArgumentTypeError(f"expected key=number, got {part!r}")
+    return out
 
 
 def report(set_name: str, row: dict, args) -> dict:
@@ -134,6 +149,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=None,
                     help="parallel searches per solve (default: the cores divided by --jobs)")
     ap.add_argument("--solver", default=DEFAULT_SOLVER, choices=solver_names())
+    ap.add_argument("--tuning", type=tuning_arg, default=None, metavar="KEY=VALUE[,…]",
+                    help="solver parameters for experiments, e.g. selective=0 (native.DEFAULTS)")
     args = ap.parse_args(argv)
 
     names = []
@@ -153,6 +170,7 @@ def main(argv=None) -> int:
         "egl_g_time_limit_s": g_limit if "egl-g" in names else None,
         "seed": args.seed,
         "solver": args.solver,
+        "tuning": args.tuning,
         "fleet_limited": args.fleet_limited,
         "jobs": args.jobs,
         "workers_per_solve": workers,
@@ -167,7 +185,8 @@ def main(argv=None) -> int:
         if args.instances:
             chosen = chosen[: args.instances]
         limit = g_limit if set_name == "egl-g" else args.time_limit
-        tasks = [(str(p), limit, args.seed, args.fleet_limited, workers, args.solver) for p in chosen]
+        tasks = [(str(p), limit, args.seed, args.fleet_limited, workers, args.solver, args.tuning)
+                 for p in chosen]
         if args.jobs > 1:
             with ProcessPoolExecutor(max_workers=args.jobs) as pool:
                 results = pool.map(solve_instance, tasks)

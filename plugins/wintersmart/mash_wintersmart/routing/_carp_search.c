@@ -105,6 +105,8 @@ typedef struct {
     int *s;          /* services */
     cost_t *P;       /* [2·len]: depot → … → s[i] served in direction o, ending at its head */
     cost_t *S;       /* [2·len]: from s[i]'s tail in direction o → … → depot */
+    cost_t *RP;      /* [2·len]: depot → s[len-1] → … → s[i] (backwards) in direction o, at its head */
+    cost_t *RS;      /* [2·len]: from s[i]'s tail in direction o → s[i-1] → … → s[0] → depot */
     cost_t *cum;     /* load of s[0..i] */
     cost_t cost, load;
     long modified;   /* move counter when last changed */
@@ -165,6 +167,30 @@ static void route_update(const Inst *I, Route *r, long stamp)
             r->S[2 * i + o] = best + I->c[s];
         }
     }
+    /* the same backwards, so that a reversed prefix or suffix (2-opt* with reversal) costs O(1) */
+    prev = -1;
+    for (int i = n - 1; i >= 0; i--) {
+        int s = r->s[i];
+        step(I, i < n - 1, prev, cur, s, nxt);
+        r->RP[2 * i] = cur[0] = nxt[0];
+        r->RP[2 * i + 1] = cur[1] = nxt[1];
+        prev = s;
+    }
+    for (int i = 0; i < n; i++) {
+        int s = r->s[i];
+        for (int o = 0; o < 2; o++) {
+            cost_t best;
+            if (i == 0)
+                best = DIN(I, s, o);
+            else {
+                int t = r->s[i - 1];
+                cost_t a = DD(I, s, o, t, 0) + r->RS[2 * (i - 1)];
+                cost_t b = DD(I, s, o, t, 1) + r->RS[2 * (i - 1) + 1];
+                best = a < b ? a : b;
+            }
+            r->RS[2 * i + o] = best + I->c[s];
+        }
+    }
     cost_t a = r->P[2 * (n - 1)] + DIN(I, r->s[n - 1], 0);
     cost_t b = r->P[2 * (n - 1) + 1] + DIN(I, r->s[n - 1], 1);
     r->cost = a < b ? a : b;
@@ -190,12 +216,22 @@ static cost_t eval_pieces(const Inst *I, const Piece *p, int np)
         prev = r->s[p[0].b];
         has = 1;
         i = 1;
+    } else if (p[0].rev && p[0].b == p[0].r->len - 1) { /* a reversed suffix comes first */
+        const Route *r = p[0].r;
+        cur[0] = r->RP[2 * p[0].a];
+        cur[1] = r->RP[2 * p[0].a + 1];
+        prev = r->s[p[0].a];
+        has = 1;
+        i = 1;
     }
     for (; i < np; i++) {
         const Piece *q = &p[i];
         const Route *r = q->r;
-        if (i == np - 1 && !q->rev && q->b == r->len - 1) {
-            int s = r->s[q->a];
+        if (i == np - 1 && (q->rev ? q->a == 0 : q->b == r->len - 1)) {
+            /* the last piece is a suffix, or a reversed prefix: its cost to the depot is known */
+            int first = q->rev ? q->b : q->a;
+            const cost_t *tail_cost = q->rev ? r->RS : r->S;
+            int s = r->s[first];
             cost_t best = BIG;
             for (int o = 0; o < 2; o++) {
                 cost_t in;
@@ -206,7 +242,7 @@ static cost_t eval_pieces(const Inst *I, const Piece *p, int np)
                     cost_t b = cur[1] + DD(I, prev, 1, s, o);
                     in = a < b ? a : b;
                 }
-                cost_t v = in + r->S[2 * q->a + o];
+                cost_t v = in + tail_cost[2 * first + o];
                 if (v < best) best = v;
             }
             return best;
@@ -261,7 +297,42 @@ typedef struct {
     double pen;          /* penalty per unit of excess load */
     int *buf;            /* scratch for new sequences */
     int *buf2;
+    /* selective local search (Accorsi & Vigo's selective vertex caching): after a perturbation
+     * only services next to a changed link are examined, and every applied move adds the
+     * services at its new links — on long routes a route-level "changed" mark re-examines
+     * hundreds of services per iteration */
+    int selective;
+    char *active;
+    int *active_list, n_active;
 } LS;
+
+static inline void activate(LS *L, int u)
+{
+    if (!L->active[u]) {
+        L->active[u] = 1;
+        L->active_list[L->n_active++] = u;
+    }
+}
+
+static void activate_all(LS *L)
+{
+    for (int u = 0; u < L->I->n; u++) activate(L, u);
+}
+
+static void clear_active(LS *L)
+{
+    for (int k = 0; k < L->n_active; k++) L->active[L->active_list[k]] = 0;
+    L->n_active = 0;
+}
+
+/* the services at the ends of pieces: where a route made of them has new links */
+static void activate_ends(LS *L, const Piece *p, int np)
+{
+    for (int i = 0; i < np; i++) {
+        activate(L, p[i].r->s[p[i].a]);
+        activate(L, p[i].r->s[p[i].b]);
+    }
+}
 
 static inline double pcost(const LS *L, cost_t cost, cost_t load)
 {
@@ -334,6 +405,8 @@ static int try_move(LS *L, int ra, const Piece *pa, int na, int rb, const Piece 
         neu = pcost(L, eval_pieces(I, pa, na), la);
     }
     if (neu >= old - 1e-9) return 0;
+    activate_ends(L, pa, na);
+    activate_ends(L, pb, nb);
     int ma = write_pieces(pa, na, L->buf);
     int mb = rb >= 0 ? write_pieces(pb, nb, L->buf2) : 0;
     L->moves++;
@@ -477,10 +550,39 @@ static int moves_empty(LS *L, int u, int re)
 
 /* Local search to a local optimum. ``full``: test every pair; otherwise (after a perturbation)
  * only pairs with a route changed since the pair was last tested. */
+static int empty_route(const LS *L)
+{
+    for (int r = 0; r < L->I->R; r++)
+        if (L->routes[r].len == 0) return r;
+    return -1;
+}
+
+/* Selective local search: the active services (and those that applied moves activate) until
+ * none is left. */
+static void ls_run_selective(LS *L)
+{
+    const Inst *I = L->I;
+    while (L->n_active > 0) {
+        int k = rng_int(L->rng, L->n_active), u = L->active_list[k];
+        L->active_list[k] = L->active_list[--L->n_active];
+        L->active[u] = 0;
+        for (int g = 0; g < I->G; g++) {
+            int v = I->nb[(size_t)u * I->G + g];
+            if (v != u) moves_uv(L, u, v);
+        }
+        int re = empty_route(L);
+        if (re >= 0) moves_empty(L, u, re);
+    }
+}
+
 static void ls_run_from(LS *L, int full)
 {
     const Inst *I = L->I;
     int n = I->n;
+    if (!full && L->selective) {
+        ls_run_selective(L);
+        return;
+    }
     if (full)
         for (int i = 0; i < n; i++) L->tested[i] = -1;
     shuffle(L->rng, L->order, n);
@@ -499,13 +601,12 @@ static void ls_run_from(LS *L, int full)
                 if (moves_uv(L, u, v)) improved = 1;
             }
             if (loop > 0) {
-                int re = -1;
-                for (int r = 0; r < I->R; r++)
-                    if (L->routes[r].len == 0) { re = r; break; }
+                int re = empty_route(L);
                 if (re >= 0 && moves_empty(L, u, re)) improved = 1;
             }
         }
     }
+    clear_active(L); /* a local optimum: nothing is left to examine */
 }
 
 static void ls_run(LS *L) { ls_run_from(L, 1); }
@@ -653,6 +754,7 @@ static void remove_service(LS *L, int u)
     int na = 0;
     add_piece(pa, &na, A, 0, pu - 1, 0);
     add_piece(pa, &na, A, pu + 1, A->len - 1, 0);
+    activate_ends(L, pa, na);
     int m = write_pieces(pa, na, L->buf);
     L->moves++;
     set_route(L, ru, L->buf, m);
@@ -705,6 +807,7 @@ static void insert_service(LS *L, int u, Route *holder)
     nb = 0;
     add_piece(pb, &nb, B, 0, bw, 0); add_piece(pb, &nb, holder, 0, 0, 0);
     add_piece(pb, &nb, B, bw + 1, B->len - 1, 0);
+    activate_ends(L, pb, nb);
     int m = write_pieces(pb, nb, L->buf);
     L->moves++;
     set_route(L, br, L->buf, m);
@@ -760,6 +863,7 @@ static void ils(Search *h, const int *init_tour, double t0, double deadline, lon
     Route holder = {0};
     holder.s = malloc(sizeof(int)); holder.P = malloc(sizeof(cost_t) * 2);
     holder.S = malloc(sizeof(cost_t) * 2); holder.cum = malloc(sizeof(cost_t));
+    holder.RP = malloc(sizeof(cost_t) * 2); holder.RS = malloc(sizeof(cost_t) * 2);
     Solution *cand = solution_new(I);
     long it = 0, restarts = 0;
     int stop = 0;
@@ -827,6 +931,7 @@ static void ils(Search *h, const int *init_tour, double t0, double deadline, lon
                 if (h->pen != old) { /* every pair must be tested again under the new penalty */
                     L->pen = h->pen;
                     for (int i = 0; i < n; i++) L->tested[i] = -1;
+                    if (L->selective) activate_all(L);
                     cur = (double)cur_cost + h->pen * (double)cur_ex;
                 }
             }
@@ -836,7 +941,7 @@ static void ils(Search *h, const int *init_tour, double t0, double deadline, lon
     *it_out = it;
     *restarts_out = restarts;
     solution_free(cand);
-    free(holder.s); free(holder.P); free(holder.S); free(holder.cum);
+    free(holder.s); free(holder.P); free(holder.S); free(holder.cum); free(holder.RP); free(holder.RS);
     free(z.s); free(z.len); free(hist); free(tour); free(rlen); free(removed);
 }
 
@@ -847,7 +952,7 @@ static void ils(Search *h, const int *init_tour, double t0, double deadline, lon
  * room when the fleet is free). ``init_tour`` (n services, or NULL) is a warm start. The search
  * stops at ``time_limit`` seconds, or after ``max_iters`` iterations when that is > 0.
  * prm: history length, most services removed per perturbation, feasible share low/high, penalty
- * factors up/down. stats: iterations, restarts. */
+ * factors up/down, selective local search (0/1). stats: iterations, restarts. */
 cost_t carp_search(
     int n, int K, const cost_t *D, int dep,
     const int *tail, const int *head, const cost_t *c, const cost_t *q, cost_t Q,
@@ -891,6 +996,8 @@ cost_t carp_search(
         L->routes[r].s = malloc(sizeof(int) * n);
         L->routes[r].P = malloc(sizeof(cost_t) * 2 * n);
         L->routes[r].S = malloc(sizeof(cost_t) * 2 * n);
+        L->routes[r].RP = malloc(sizeof(cost_t) * 2 * n);
+        L->routes[r].RS = malloc(sizeof(cost_t) * 2 * n);
         L->routes[r].cum = malloc(sizeof(cost_t) * n);
     }
     L->route_of = malloc(sizeof(int) * n);
@@ -900,6 +1007,10 @@ cost_t carp_search(
     L->tested = malloc(sizeof(long) * n);
     L->buf = malloc(sizeof(int) * n);
     L->buf2 = malloc(sizeof(int) * n);
+    L->active = calloc(n, 1);
+    L->active_list = malloc(sizeof(int) * n);
+    L->n_active = 0;
+    L->selective = prm[6] != 0.0;
 
     /* initial penalty as in HGS: the largest depot distance per unit of the largest demand */
     cost_t maxd = 1, maxq = 1;
@@ -934,9 +1045,10 @@ cost_t carp_search(
     free(h.split_pot); free(h.split_pred);
     for (int r = 0; r < R; r++) {
         free(L->routes[r].s); free(L->routes[r].P); free(L->routes[r].S); free(L->routes[r].cum);
+        free(L->routes[r].RP); free(L->routes[r].RS);
     }
     free(L->routes); free(L->route_of); free(L->pos); free(L->order); free(L->tested);
-    free(L->buf); free(L->buf2);
+    free(L->buf); free(L->buf2); free(L->active); free(L->active_list);
     free(I.dd); free(I.dout); free(I.din);
     return result;
 }
