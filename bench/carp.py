@@ -115,13 +115,11 @@ def tuning_arg(text: str) -> dict:
     """``key=value,…`` with numeric values, for ``--tuning``."""
     out = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
-        key, sep, value = part.partition("=")
+        key, _, value = part.partition("=")
         try:
-            out[key.strip()] = float(value) if sep else None
+            out[key.strip()] = float(value)
         except ValueError:
-            out[key.strip()] = None
-        if out[key.strip()] is None:
-            raise argparse.ArgumentTypeError(f"expected key=number, got {part!r}")
+            raise argparse.ArgumentTypeError(f"expected key=number, got {part!r}") from None
     return out
 
 

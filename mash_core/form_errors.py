@@ -13,20 +13,20 @@ from typing import Any, Callable
 
 from flask_babel import gettext as _
 
-_OPS = {"greater than or equal to": "ge", "greater than": "gt", "less than or equal to": "le", "less than": "lt"}
-
-
-def _op(code: str, value: str) -> str:
-    texts = {"ge": _("mindestens %(value)s", value=value), "gt": _("größer als %(value)s", value=value),
-             "le": _("höchstens %(value)s", value=value), "lt": _("kleiner als %(value)s", value=value)}
-    return texts[code]
+# marshmallow's Range operators, worded with their bound
+_OPS: dict[str, Callable[[str], str]] = {
+    "greater than or equal to": lambda v: _("mindestens %(value)s", value=v),
+    "greater than": lambda v: _("größer als %(value)s", value=v),
+    "less than or equal to": lambda v: _("höchstens %(value)s", value=v),
+    "less than": lambda v: _("kleiner als %(value)s", value=v),
+}
 
 
 def _range(m: re.Match) -> str:
-    first = _op(_OPS[m["op1"]], m["v1"])
+    first = _OPS[m["op1"]](m["v1"])
     if m["op2"] is None:
         return _("Muss %(bound)s sein.", bound=first)
-    return _("Muss %(low)s und %(high)s sein.", low=first, high=_op(_OPS[m["op2"]], m["v2"]))
+    return _("Muss %(low)s und %(high)s sein.", low=first, high=_OPS[m["op2"]](m["v2"]))
 
 
 _OP = "|".join(sorted(map(re.escape, _OPS), key=len, reverse=True))

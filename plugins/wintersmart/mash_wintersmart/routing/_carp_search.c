@@ -13,8 +13,8 @@
  *
  * The search around it: granular local search (HGS's move set, capacity penalised with an
  * adaptive penalty), perturbation by removing a service and its nearest neighbours and
- * re-inserting them greedily, local search only where routes changed, late acceptance, and a
- * restart from a random giant tour (optimally split) when the run has converged.
+ * re-inserting them greedily, local search only from the services at changed links, late
+ * acceptance, and a restart from a random giant tour (optimally split) when the run has converged.
  *
  * Loaded with ctypes (carp_search below), one call per search, no global state: several searches
  * may run in parallel threads (ctypes releases the GIL during the call). The only Python API is an
@@ -132,6 +132,43 @@ static inline __attribute__((always_inline)) void step(const Inst *I, int has, i
     }
 }
 
+/* The route's services in the order dir (+1: as they are, -1: backwards): out[2i+o] is the cost
+ * from the depot through them up to s[i], served in direction o, ending at its head. */
+static void costs_from_depot(const Inst *I, const Route *r, int dir, cost_t *out)
+{
+    int n = r->len, prev = -1;
+    cost_t cur[2] = {0, 0}, nxt[2];
+    for (int k = 0; k < n; k++) {
+        int i = dir > 0 ? k : n - 1 - k, s = r->s[i];
+        step(I, k > 0, prev, cur, s, nxt);
+        out[2 * i] = cur[0] = nxt[0];
+        out[2 * i + 1] = cur[1] = nxt[1];
+        prev = s;
+    }
+}
+
+/* out[2i+o]: from the tail of s[i] in direction o, on through the services in the order dir, to
+ * the depot. */
+static void costs_to_depot(const Inst *I, const Route *r, int dir, cost_t *out)
+{
+    int n = r->len;
+    for (int k = 0; k < n; k++) {
+        int i = dir > 0 ? n - 1 - k : k, s = r->s[i];
+        for (int o = 0; o < 2; o++) {
+            cost_t best;
+            if (k == 0)
+                best = DIN(I, s, o);
+            else {
+                int j = i + dir, t = r->s[j];
+                cost_t a = DD(I, s, o, t, 0) + out[2 * j];
+                cost_t b = DD(I, s, o, t, 1) + out[2 * j + 1];
+                best = a < b ? a : b;
+            }
+            out[2 * i + o] = best + I->c[s];
+        }
+    }
+}
+
 static void route_update(const Inst *I, Route *r, long stamp)
 {
     int n = r->len;
@@ -140,56 +177,15 @@ static void route_update(const Inst *I, Route *r, long stamp)
         r->cost = r->load = 0;
         return;
     }
-    cost_t cur[2] = {0, 0}, nxt[2];
-    int prev = -1;
+    costs_from_depot(I, r, 1, r->P);
+    costs_to_depot(I, r, 1, r->S);
+    /* the same backwards, so that a reversed prefix or suffix (2-opt* with reversal) costs O(1) */
+    costs_from_depot(I, r, -1, r->RP);
+    costs_to_depot(I, r, -1, r->RS);
     cost_t load = 0;
     for (int i = 0; i < n; i++) {
-        int s = r->s[i];
-        step(I, i > 0, prev, cur, s, nxt);
-        r->P[2 * i] = cur[0] = nxt[0];
-        r->P[2 * i + 1] = cur[1] = nxt[1];
-        load += I->q[s];
+        load += I->q[r->s[i]];
         r->cum[i] = load;
-        prev = s;
-    }
-    for (int i = n - 1; i >= 0; i--) {
-        int s = r->s[i];
-        for (int o = 0; o < 2; o++) {
-            cost_t best;
-            if (i == n - 1)
-                best = DIN(I, s, o);
-            else {
-                int t = r->s[i + 1];
-                cost_t a = DD(I, s, o, t, 0) + r->S[2 * (i + 1)];
-                cost_t b = DD(I, s, o, t, 1) + r->S[2 * (i + 1) + 1];
-                best = a < b ? a : b;
-            }
-            r->S[2 * i + o] = best + I->c[s];
-        }
-    }
-    /* the same backwards, so that a reversed prefix or suffix (2-opt* with reversal) costs O(1) */
-    prev = -1;
-    for (int i = n - 1; i >= 0; i--) {
-        int s = r->s[i];
-        step(I, i < n - 1, prev, cur, s, nxt);
-        r->RP[2 * i] = cur[0] = nxt[0];
-        r->RP[2 * i + 1] = cur[1] = nxt[1];
-        prev = s;
-    }
-    for (int i = 0; i < n; i++) {
-        int s = r->s[i];
-        for (int o = 0; o < 2; o++) {
-            cost_t best;
-            if (i == 0)
-                best = DIN(I, s, o);
-            else {
-                int t = r->s[i - 1];
-                cost_t a = DD(I, s, o, t, 0) + r->RS[2 * (i - 1)];
-                cost_t b = DD(I, s, o, t, 1) + r->RS[2 * (i - 1) + 1];
-                best = a < b ? a : b;
-            }
-            r->RS[2 * i + o] = best + I->c[s];
-        }
     }
     cost_t a = r->P[2 * (n - 1)] + DIN(I, r->s[n - 1], 0);
     cost_t b = r->P[2 * (n - 1) + 1] + DIN(I, r->s[n - 1], 1);
@@ -548,8 +544,6 @@ static int moves_empty(LS *L, int u, int re)
     return 0;
 }
 
-/* Local search to a local optimum. ``full``: test every pair; otherwise (after a perturbation)
- * only pairs with a route changed since the pair was last tested. */
 static int empty_route(const LS *L)
 {
     for (int r = 0; r < L->I->R; r++)
@@ -575,6 +569,9 @@ static void ls_run_selective(LS *L)
     }
 }
 
+/* Local search to a local optimum. ``full``: test every pair; otherwise (after a perturbation)
+ * the selective search, or (selective off) only pairs with a route changed since the pair was
+ * last tested. */
 static void ls_run_from(LS *L, int full)
 {
     const Inst *I = L->I;

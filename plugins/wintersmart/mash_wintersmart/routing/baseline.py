@@ -183,21 +183,22 @@ def split(inst: CarpInstance, giant: list[int], max_routes: int | None = None) -
     if max_routes is None:  # one layer, used in place: any number of routes
         for i in range(n):
             trips.relax(i, reached[0], reached[0], pred[0])
-        k_best, layer_of = 0, (lambda k: 0)
-    else:
+        layer = 0
+    else:  # layer k: exactly k routes
         for k in range(layers):
             for i in range(n):
                 trips.relax(i, reached[k + 1], reached[k], pred[k + 1])
-        k_best = int(np.argmin(reached[:, n]))
-        layer_of = (lambda k: k)
-    if reached[k_best, n] >= _NO_TRIP:
+        layer = int(np.argmin(reached[:, n]))
+    if reached[layer, n] >= _NO_TRIP:
         return []
     routes = []
-    j, k = n, k_best
+    j = n
     while j > 0:
-        i = int(pred[layer_of(k), j])
+        i = int(pred[layer, j])
         routes.append(trips.services(i, j))
-        j, k = i, k - 1
+        j = i
+        if max_routes is not None:
+            layer -= 1
     return routes[::-1]
 
 
